@@ -1,0 +1,1 @@
+"""The QMK runtime (``qmk.runtime``): simulators, the executor, the kernel and the QIR JIT."""
