@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Iterator, Mapping
+from typing import Iterator, Mapping, NamedTuple
 
 CURRENT_VERSION = "0.2"
 SUPPORTED_VERSIONS = ("0.1", "0.2")
@@ -47,8 +47,14 @@ class Location:
         return f"{self.file}:{self.line}:{self.col}" if self.col else f"{self.file}:{self.line}"
 
 
-@dataclass(slots=True)
-class Node:
+class Node(NamedTuple):
+    """One QVM operation. Immutable: make changed copies with ``node.replace(field=value)``.
+
+    A named tuple rather than a dataclass because programs have millions of nodes: building one is a
+    single C-level tuple construction. Equality ignores ``loc`` and ``metadata`` (where a node came from
+    does not change what it does).
+    """
+
     id: str
     op: str
     vqs: tuple[str, ...] = ()
@@ -58,11 +64,22 @@ class Node:
     chs: tuple[str, ...] = ()
     guard: Mapping | None = None
     caps: tuple[str, ...] = ()
-    loc: Location | None = field(default=None, compare=False)
-    metadata: Mapping = field(default=EMPTY, compare=False)
+    loc: Location | None = None
+    metadata: Mapping = EMPTY
 
     def replace(self, **changes) -> "Node":
-        return replace(self, **changes)
+        return self._replace(**changes)
+
+    def __eq__(self, other) -> bool:  # type: ignore[override]
+        if not isinstance(other, Node):
+            return NotImplemented
+        return self[:9] == other[:9]
+
+    def __ne__(self, other) -> bool:  # type: ignore[override]
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = None  # type: ignore[assignment]  # args is a dict
 
     def guard_events(self) -> list[str]:
         """Every event the guard reads (empty when unguarded)."""
@@ -73,6 +90,14 @@ class Node:
         if self.guard is not None:
             evs.extend(guard_events(self.guard))
         return evs
+
+
+_new_node = tuple.__new__
+
+
+def node_from_fields(fields: tuple) -> Node:
+    """Build a Node from a complete 11-tuple of fields, without argument processing (the loader's fast path)."""
+    return _new_node(Node, fields)
 
 
 def guard_events(guard: Mapping) -> list[str]:
