@@ -23,6 +23,7 @@ _PAULI = frozenset("IXYZ")
 _NO_GUARD_OPS = frozenset(("ALLOC_LQ", "FREE_LQ", "OPEN_CHAN", "CLOSE_CHAN"))
 
 UNALLOCATED, LIVE, RELEASED = 0, 1, 2
+UNDECLARED = -1
 
 
 class _Report:
@@ -238,8 +239,11 @@ def _verify(program, max_qubits, max_nodes, max_events, max_channels) -> list[Di
             for q in vqs:
                 st = qstate.get(q)
                 if st is None:
+                    # reported once; its lifetime is not tracked, so one mistake gives one finding
                     add("QMK202", f"qubit '{q}' is not declared in resources.vqs", node)
-                    qstate[q] = LIVE if op == "ALLOC_LQ" else RELEASED
+                    qstate[q] = UNDECLARED
+                    continue
+                if st == UNDECLARED:
                     continue
                 if op == "ALLOC_LQ":
                     if st == LIVE:
@@ -268,7 +272,9 @@ def _verify(program, max_qubits, max_nodes, max_events, max_channels) -> list[Di
             st = cstate.get(c)
             if st is None:
                 add("QMK203", f"channel '{c}' is not declared in resources.chs", node)
-                cstate[c] = 2
+                cstate[c] = UNDECLARED
+                continue
+            if st == UNDECLARED:
                 continue
             if spec.name == "OPEN_CHAN":
                 if st == 1:
@@ -322,7 +328,7 @@ def _verify(program, max_qubits, max_nodes, max_events, max_channels) -> list[Di
         ("live qubits", max_qubits, peak),
         ("nodes", max_nodes, len(program.nodes)),
         ("events", max_events, len(produced)),
-        ("channels", max_channels, len(cstate)),
+        ("channels", max_channels, sum(1 for st in cstate.values() if st != 0)),
     ):
         if limit is not None and value > limit:
             add("QMK501", f"the program uses {value} {name}, above the bound of {limit}")
