@@ -74,6 +74,14 @@ def test_input_over_the_size_limit_is_refused_before_reading(cli, tmp_path):
     assert r.returncode == 3 and b"QMK003" in r.stderr
 
 
+def test_a_500_mb_file_is_refused_by_the_default_limit_without_reading_it(cli, tmp_path):
+    huge = tmp_path / "huge.json"
+    with open(huge, "wb") as f:
+        f.truncate(500 * 2**20)  # sparse: costs no disk and no memory
+    r = cli("qmk-verify", str(huge))
+    assert r.returncode == 3 and b"QMK003" in r.stderr and b"500.0 MiB" in r.stderr
+
+
 def test_qir_input_is_refused_with_a_pointer_to_qmk_lower(cli):
     r = cli("qmk-verify", input=b"BC\xc0\xde\x00\x00")
     assert r.returncode == 3 and b"qmk-lower" in r.stderr
