@@ -1,0 +1,86 @@
+"""The fast text path (ll_fast.py) is only an optimization: on every single-block program it gives exactly
+the QVM of the pyqir walk, and it gives up (falls back) on anything it does not understand."""
+
+from __future__ import annotations
+
+import pytest
+
+from qmk import qvmjson
+from qmk.frontends import ll_fast, lower_bytes
+from qmk.frontends.builder import QvmBuilder
+
+from . import qir_corpus as C
+from .test_emit_qir import MEASURE_FORMS
+
+SIGNED = C.module(
+    f"  call void @__quantum__rt__int_record_output(i64 18446744073709551613, ptr null)\n"
+    f"  call void @__quantum__qis__r__body(i2 3, double -2.5e-3, {C.q(1)})\n"
+    f"  call void @__quantum__rt__bool_record_output(i1 true, ptr null)\n"
+    f"  tail call void @__quantum__qis__rx__body(double 0x400921FB54442D18, {C.q(0)}) #1\n  ret i64 0",
+    C.DECLS + "\ndeclare void @__quantum__qis__r__body(i2, double, ptr)",
+    nq=2,
+    nr=0,
+)
+TYPED = C.module(
+    "  call void @__quantum__qis__h__body(%Qubit* null)\n"
+    "  call void @__quantum__qis__mz__body(%Qubit* inttoptr (i64 1 to %Qubit*), %Result* inttoptr (i64 1 to %Result*))\n"
+    "  call void @__quantum__rt__result_record_output(%Result* inttoptr (i64 1 to %Result*), "
+    "i8* getelementptr inbounds ([4 x i8], [4 x i8]* @lbl, i64 0, i64 0))\n  ret i64 0",
+    "declare void @__quantum__qis__h__body(%Qubit*)\ndeclare void @__quantum__qis__mz__body(%Qubit*, %Result*)\n"
+    "declare void @__quantum__rt__result_record_output(%Result*, i8*)",
+    typed=True,
+    nq=2,
+    nr=2,
+    extra='@lbl = internal constant [4 x i8] c"a\\5C\\00\\00"\n',
+)
+
+PROGRAMS = {
+    "bell": C.bell(),
+    "all_gates": C.all_gates(),
+    "signed": SIGNED,
+    "typed": TYPED,
+    "big": C.big(400, 7),
+    "two_entries": C.two_entries(),
+}
+
+
+def _slow(monkeypatch, text, **kw):
+    with monkeypatch.context() as m:
+        m.setattr(ll_fast, "read", lambda *a: False)
+        return lower_bytes(text.encode(), "t.ll", **kw)
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_fast_path_equals_pyqir_walk(monkeypatch, name):
+    text = PROGRAMS[name]
+    kw = {"entry": "second"} if name == "two_entries" else {}
+    used = []
+    real = ll_fast.read
+    monkeypatch.setattr(ll_fast, "read", lambda *a: used.append(real(*a)) or used[-1])
+    fast = lower_bytes(text.encode(), "t.ll", **kw)
+    assert used == [True], "the fast path should handle this program"
+    slow = _slow(monkeypatch, text, **kw)
+    assert qvmjson.dumps(fast) == qvmjson.dumps(slow)
+    assert fast.outputs == slow.outputs
+
+
+def test_fast_path_gives_up_on_value_returning_calls():
+    b = QvmBuilder("t")
+    assert ll_fast.read(MEASURE_FORMS, "main", b) is False
+    assert b.finish().nodes == []
+
+
+def test_fast_path_gives_up_on_unknown_operand_forms():
+    text = C.module(f"  call void @__quantum__qis__h__body(ptr nonnull {C.q(0)[4:]})\n  ret i64 0", C.DECLS)
+    assert ll_fast.read(text, "main", QvmBuilder("t")) is False
+
+
+def test_errors_are_the_same_on_both_paths(monkeypatch):
+    from qmk.diagnostics import InputError
+
+    text = C.module(f"  call void @__quantum__qis__cnot__body({C.q(1)}, {C.q(1)})\n  ret i64 0", C.DECLS)
+    with pytest.raises(InputError) as fast:
+        lower_bytes(text.encode(), "t.ll")
+    with pytest.raises(InputError) as slow:
+        _slow(monkeypatch, text)
+    assert str(fast.value.diagnostics[0]) == str(slow.value.diagnostics[0])
