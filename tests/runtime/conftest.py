@@ -1,0 +1,6 @@
+"""Make tests/runtime/rt_helpers.py importable under --import-mode=importlib."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
