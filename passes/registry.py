@@ -43,7 +43,19 @@ class PassContext:
 _REGISTRY: dict[str, PassInfo] = {}
 
 # Modules holding built-in passes, imported by load_all(). Later issues append to this list.
-BUILTIN_MODULES: list[str] = ["qmk.passes.verify", "qmk.passes.rev"]
+BUILTIN_MODULES: list[str] = [
+    "qmk.passes.verify",
+    "qmk.passes.rev",
+    "qmk.passes.cancel_inverses",
+    "qmk.passes.merge_rotations",
+    "qmk.passes.fuse_1q",
+    "qmk.passes.phase_folding",
+    "qmk.passes.hadamard_reduction",
+    "qmk.passes.lower_to",
+    "qmk.passes.canonicalize_measurements",
+    "qmk.passes.dce",
+    "qmk.passes.counts",
+]
 
 
 def register(name: str, kind: str, *, params: dict | None = None):

@@ -1,0 +1,175 @@
+"""``cancel-inverses``: remove pairs of gates that multiply to the identity, looking past commuting gates.
+
+Why it is sound: a later gate ``G`` is removed together with an earlier gate ``P`` only when
+(1) both act on the same set of qubits, carry equal guards, and the product ``G P`` (with ``G``'s
+qubits permuted into ``P``'s order) equals ``e^{i phi} I`` by the op table's matrices; and (2) every
+node between them that touches one of those qubits is a gate that commutes with ``G``
+(``gatefacts.commute``). Then ``G`` can be moved back next to ``P`` without changing the program, and
+``G P = e^{i phi} I``; ``phi`` is added to ``metadata["global_phase"]`` for unguarded pairs (under a
+guard it is a phase of one classical branch, which no measurement can see). Measurements, resets,
+allocation and free, ``COND_PAULI`` and other non-gate nodes end the search on their qubits, and a
+``FENCE_EPOCH`` (or any node without qubits) ends it everywhere (see ``walk``).
+
+The backward search on a wire looks at most ``window`` live gates, so the pass runs in linear time.
+"""
+
+from __future__ import annotations
+
+import cmath
+from functools import lru_cache
+
+from qmk import ops
+
+from .gatefacts import GATE_OPS, add_global_phase, args_key, commute, count_removed
+from .registry import register
+
+NAME = "cancel-inverses"
+
+
+def _product_phase(p_op, p_args, g_op, g_args, perm) -> float | None:
+    """phi when G P = e^{i phi} I, G's qubit order given by perm (positions of G's qubits in P)."""
+    import numpy as np
+
+    n = len(perm)
+    mp = ops.matrix(p_op, dict(p_args))
+    mg = ops.matrix(g_op, dict(g_args))
+    if perm != tuple(range(n)):
+        t = mg.reshape((2,) * (2 * n))
+        inv = [perm.index(i) for i in range(n)]
+        t = t.transpose(inv + [n + i for i in inv])
+        mg = t.reshape(2**n, 2**n)
+    prod = mg @ mp
+    ph = prod[0, 0]
+    if abs(abs(ph) - 1) > 1e-9 or not np.allclose(prod, ph * np.eye(2**n), rtol=0, atol=1e-9):
+        return None
+    return cmath.phase(ph)
+
+
+_INV: dict = {}
+
+
+@lru_cache(maxsize=1)
+def _free_inverse() -> dict[str, str]:
+    """op -> its inverse op, for argument-free gates whose inverse is argument-free (a fast reject)."""
+    out = {}
+    for name in ops.GATES:
+        s = ops.spec(name)
+        if s.angle_args or s.inverse is None:
+            continue
+        inv, args = ops.inverse(name)
+        if not args:
+            out[name] = inv
+    return out
+
+
+def inverse_phase(p, g) -> float | None:
+    """The phase phi with G P = e^{i phi} I, or None when the two gates are not inverse pairs."""
+    pv, gv = p.vqs, g.vqs
+    if len(pv) == 1:
+        if len(gv) != 1 or pv[0] != gv[0]:
+            return None
+        perm = (0,)
+    elif len(pv) != len(gv) or set(pv) != set(gv):
+        return None
+    else:
+        perm = tuple(pv.index(q) for q in gv)
+    if not p.args and not g.args and _free_inverse().get(p.op, g.op) != g.op:
+        return None
+    if p.guard != g.guard:
+        return None
+    key = (p.op, args_key(p.args) if p.args else (), g.op, args_key(g.args) if g.args else (), perm)
+    hit = _INV.get(key, _INV)
+    if hit is _INV:
+        if len(_INV) > 100_000:
+            _INV.clear()
+        known = ops.spec(p.op).matrix is not None and ops.spec(g.op).matrix is not None
+        hit = _INV[key] = _product_phase(*key) if known else None
+    return hit
+
+
+@register(NAME, "transform", params={"window": (int, 64, "live gates searched back on a wire")})
+def cancel_inverses(program, ctx, *, window: int = 64):
+    """Remove gate pairs that cancel, commuting past gates on other qubits and commuting gates."""
+    out: list = []
+    wires: dict[str, list[int]] = {}
+    phase = 0.0
+    removed = 0
+    for node in program.nodes:
+        if node.op not in GATE_OPS:
+            if node.vqs:
+                for q in node.vqs:
+                    wires[q] = []
+            else:
+                wires.clear()
+            out.append(node)
+            continue
+        hit = _find_partner(node, out, wires, window)
+        if hit is not None:
+            j, phi = hit
+            out[j] = None
+            removed += 2
+            if node.guard is None:
+                phase += phi
+            continue
+        idx = len(out)
+        out.append(node)
+        for q in node.vqs:
+            wires.setdefault(q, []).append(idx)
+    nodes = [n for n in out if n is not None]
+    count_removed(ctx, NAME, program.nodes, nodes)
+    return add_global_phase(program, phase, nodes) if removed else program
+
+
+def _live(out, lst, window):
+    """The live indices of a wire list, newest first, at most ``window`` of them (trims dead tails)."""
+    while lst and out[lst[-1]] is None:
+        lst.pop()
+    seen = 0
+    for k in range(len(lst) - 1, -1, -1):
+        j = lst[k]
+        if out[j] is None:
+            continue
+        yield j
+        seen += 1
+        if seen >= window:
+            return
+
+
+def _find_partner(g, out, wires, window):
+    lst = wires.get(g.vqs[0])
+    if not lst:
+        return None
+    while lst and out[lst[-1]] is None:
+        lst.pop()
+    seen = 0
+    for k in range(len(lst) - 1, -1, -1):
+        j = lst[k]
+        p = out[j]
+        if p is None:
+            continue
+        phi = inverse_phase(p, g)
+        if phi is not None and (len(g.vqs) == 1 or _clear_between(g, j, out, wires, window)):
+            return j, phi
+        if not commute(p, g):
+            return None
+        seen += 1
+        if seen >= window:
+            return None
+    return None
+
+
+def _clear_between(g, j, out, wires, window) -> bool:
+    """Whether every live gate after index j on g's other qubits commutes with g.
+
+    ``P`` (at j) acts on every qubit of ``g``, so each wire list reaches j unless a blocker emptied
+    it or the window ran out; both answer no.
+    """
+    for q in g.vqs[1:]:
+        for k in _live(out, wires.get(q, []), window + 1):
+            if k <= j:
+                break
+            if not commute(out[k], g):
+                return False
+        else:
+            return False
+    return True

@@ -1,0 +1,158 @@
+"""``fuse-1q``: replace each run of one-qubit gates on a wire by the cheapest equivalent.
+
+Why it is sound: a run is a maximal sequence of one-qubit plain gates on one wire with equal guards
+and no other node on that wire between them, so nodes interleaved on other wires commute with it and
+the run acts as the single 2x2 product ``M`` (op-table matrices), placed at the run's first node
+(whose guard events are already produced). ``M`` is replaced, only when strictly cheaper, by a word
+checked equal to ``M`` up to a phase ``e^{i gamma}`` with numpy (``gamma`` goes to
+``metadata["global_phase"]`` for unguarded runs). Candidates: nothing (identity), the cheapest exact
+word over the table's argument-free one-qubit gates (``clifford_t.lookup``), one phase or X rotation,
+else one ``U`` (``form=u``) or ``RZ RY RZ`` (``form=zyz``). Cost is (non-Clifford+T rotations,
+T gates, gates), compared lexicographically, so T-count never grows and a Clifford+T run is never
+turned into an arbitrary rotation.
+"""
+
+from __future__ import annotations
+
+import cmath
+import math
+from functools import lru_cache
+
+from .clifford_t import lookup, mat_of, phase_between, word_cost
+from .gatefacts import (
+    IdMaker,
+    add_global_phase,
+    args_key,
+    count_removed,
+    is_zero_angle,
+    phase_gates,
+    phase_of,
+    xphase_gates,
+)
+from .registry import register
+from .walk import BARRIER, PLAIN, classify
+
+NAME = "fuse-1q"
+_S2 = 1 / math.sqrt(2)
+
+
+def _hadamard():
+    import numpy as np
+
+    return np.array([[_S2, _S2], [_S2, -_S2]], dtype=complex)
+
+
+def _one_qubit(node) -> bool:
+    return classify(node) == PLAIN and len(node.vqs) == 1
+
+
+@register(NAME, "transform", params={"form": (str, "u", "rotation form for inexact runs: u or zyz")})
+def fuse_1q(program, ctx, *, form: str = "u"):
+    """Replace runs of one-qubit gates by the shortest equivalent (exact Clifford+T when possible)."""
+    if form not in ("u", "zyz"):
+        raise ValueError(f"fuse-1q: form must be u or zyz, not {form!r}")
+    runs: dict[str, list[int]] = {}
+    done: list[list[int]] = []
+    nodes = program.nodes
+    for i, node in enumerate(nodes):
+        if _one_qubit(node):
+            q = node.vqs[0]
+            run = runs.get(q)
+            if run is not None and nodes[run[0]].guard != node.guard:
+                done.append(runs.pop(q))
+                run = None
+            runs.setdefault(q, []).append(i)
+            continue
+        if classify(node) == BARRIER:
+            done.extend(runs.values())
+            runs.clear()
+        for q in node.vqs:
+            if q in runs:
+                done.append(runs.pop(q))
+    done.extend(runs.values())
+    ids = IdMaker(nodes)
+    repl: dict[int, list] = {}
+    drop: set[int] = set()
+    phase = 0.0
+    for run in done:
+        found = _best(run, nodes, form)
+        if found is None:
+            continue
+        gates, gamma = found
+        head = nodes[run[0]]
+        repl[run[0]] = [
+            head.replace(id=head.id if k == 0 else ids.fresh(head.id), op=op, args=args)
+            for k, (op, args) in enumerate(gates)
+        ]
+        drop.update(run[1:])
+        if head.guard is None:
+            phase += gamma
+    if not repl:
+        return program
+    out = []
+    for i, n in enumerate(nodes):
+        if i in repl:
+            out.extend(repl[i])
+        elif i not in drop:
+            out.append(n)
+    count_removed(ctx, NAME, nodes, out)
+    return add_global_phase(program, phase, out)
+
+
+def _best(run, nodes, form):
+    """(gates, gamma) strictly cheaper than the run with M = e^{i gamma} word, or None."""
+    if len(run) == 1 and not is_zero_angle((phase_of(nodes[run[0]]) or (1.0,))[0]):
+        return None  # a single gate is already as short as it gets (identities are dropped)
+    return _best_cached(tuple((nodes[i].op, args_key(nodes[i].args)) for i in run), form)
+
+
+@lru_cache(maxsize=65536)
+def _best_cached(key, form):
+    import numpy as np
+
+    words = [(op, dict(a)) for op, a in key]
+    m = np.eye(2, dtype=complex)
+    for op, args in words:
+        m = mat_of(op, args) @ m
+    cands = [[]]
+    exact = lookup(m)
+    if exact is not None:
+        cands.append(exact)  # a Clifford+T product stays Clifford+T
+    else:
+        if abs(m[0, 1]) < 1e-12 and abs(m[1, 0]) < 1e-12:
+            cands.append(phase_gates(cmath.phase(m[1, 1] / m[0, 0]))[0])
+        h = _hadamard()
+        hmh = h @ m @ h
+        if abs(hmh[0, 1]) < 1e-12 and abs(hmh[1, 0]) < 1e-12:
+            cands.append(xphase_gates(cmath.phase(hmh[1, 1] / hmh[0, 0]))[0])
+        cands.append(rotation_word(m, form))
+    best, best_cost = None, word_cost(words)
+    for cand in cands:
+        if cand is None:
+            continue
+        c = word_cost(cand)
+        if c < best_cost:
+            gamma = phase_between(m, cand)
+            if gamma is not None:
+                best, best_cost = (cand, gamma), c
+    return best
+
+
+def rotation_word(m, form):
+    """U(theta, phi, lam) or RZ RY RZ words for a 2x2 unitary (checked later by phase_between)."""
+    a, b, c = m[0, 0], m[1, 0], m[0, 1]
+    theta = 2 * math.atan2(abs(b), abs(a))
+    if abs(a) > 1e-12 and abs(b) > 1e-12:
+        alpha = cmath.phase(a)
+        phi = cmath.phase(b) - alpha
+        lam = cmath.phase(-c) - alpha
+    elif abs(b) <= 1e-12:  # diagonal
+        phi, lam = 0.0, cmath.phase(m[1, 1] / a)
+    else:  # anti-diagonal
+        phi, lam = cmath.phase(b), cmath.phase(-c)
+        phi, lam = phi - lam, 0.0
+    if form == "u":
+        return [("APPLY_U", {"theta": theta, "phi": phi, "lam": lam})]
+    # U(theta, phi, lam) = e^{i(phi+lam)/2} RZ(phi) RY(theta) RZ(lam); gates in time order.
+    return [("APPLY_RZ", {"theta": lam}), ("APPLY_RY", {"theta": theta}), ("APPLY_RZ", {"theta": phi})]
+
