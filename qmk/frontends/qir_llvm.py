@@ -85,7 +85,7 @@ def _fast_text(text, lmod, name, entry, profile, max_qubits) -> Program | None:
         return None
     if not ll_fast.read(text, ep, b, frozenset(f.name for f in defined)):
         return None
-    return b.finish({"qir": _meta(ep, attrs, b, flags)})
+    return b.finish({"qir": qir_metadata(ep, attrs, b, flags)})
 
 
 def _int_attr(v: str | None) -> int | None:
@@ -152,14 +152,19 @@ def _lower(mod, ep, name, profile, max_qubits, attrs) -> Program:
     b = QvmBuilder(name, profile=profile, max_qubits=max_qubits)
     b.set_required(pyqir.required_num_qubits(ep), pyqir.required_num_results(ep))
     walk(ep, b)
-    return b.finish({"qir": _meta(ep.name, attrs, b, _flags(mod))})
+    return b.finish({"qir": qir_metadata(ep.name, attrs, b, _flags(mod))})
 
 
-def _meta(entry: str, attrs, b: QvmBuilder, flags: dict) -> dict:
-    meta = {"entry": entry, "attributes": [[k, v] for k, v in attrs]}
-    amap = dict(attrs)
-    if "qir_profiles" in amap:
-        meta["profile"] = amap["qir_profiles"]
+def qir_metadata(entry: str | None, attrs, b: QvmBuilder, flags: dict) -> dict:
+    """What QVM keeps of a QIR module in ``metadata["qir"]``: the entry point and its attributes (when the
+    module names one), the profile, the required counts and the module flags. Both QIR readers use it, so
+    they agree on the metadata as on the nodes."""
+    meta: dict = {}
+    if entry is not None:
+        meta = {"entry": entry, "attributes": [[k, v] for k, v in attrs]}
+        amap = dict(attrs)
+        if "qir_profiles" in amap:
+            meta["profile"] = amap["qir_profiles"]
     if b.req_qubits is not None:
         meta["required_num_qubits"] = b.req_qubits
     if b.req_results is not None:

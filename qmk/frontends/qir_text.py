@@ -52,19 +52,9 @@ def read(text: str, name: str, builder: QvmBuilder | None = None, *, entry: str 
     b.set_required(_count(amap, "required_num_qubits", loc), _count(amap, "required_num_results", loc), loc)
     stmts = parse_body(mod.lines, fn["body"], name, fast=fast)
     run_body(stmts, b, name, mod.globals, {f["name"] for f in mod.functions})
-    meta: dict = {}
-    if fn["name"] is not None:
-        meta = {"entry": fn["name"], "attributes": [[k, v] for k, v in attrs]}
-        if "qir_profiles" in amap:
-            meta["profile"] = amap["qir_profiles"]
-    if b.req_qubits is not None:
-        meta["required_num_qubits"] = b.req_qubits
-    if b.req_results is not None:
-        meta["required_num_results"] = b.req_results
-    flags = mod.flags()
-    if flags:
-        meta["flags"] = flags
-    return b.finish({"qir": meta})
+    from .qir_llvm import qir_metadata
+
+    return b.finish({"qir": qir_metadata(fn["name"], attrs, b, mod.flags())})
 
 
 def _count(amap: dict, key: str, loc) -> int | None:
