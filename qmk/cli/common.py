@@ -90,7 +90,9 @@ def read_input(path: str | None, max_bytes: int | None = None) -> bytes:
         stream = getattr(sys.stdin, "buffer", sys.stdin)
         if hasattr(stream, "isatty") and stream.isatty():
             console().print("[dim]reading from stdin (Ctrl-D to end; pass a file name to read a file)[/dim]")
-        return read_limited(stream, limit, "<stdin>")
+        data = read_limited(stream, limit, "<stdin>")
+        _stdin_data[0] = data  # kept so diagnostics can quote source lines from stdin
+        return data
     try:
         if os.path.isdir(path):
             raise QmkIOError(f"{path}: is a directory")
@@ -107,6 +109,18 @@ def read_input(path: str | None, max_bytes: int | None = None) -> bytes:
             return read_limited(fh, limit, path)
     except OSError as e:
         raise QmkIOError(f"{path}: {e.strerror or e}") from None
+
+
+def refuse_non_qvm(data: bytes, name: str, command: str) -> None:
+    """Exit 3 with a pointer to qmk-lower when a command that reads QVM is given QIR or OpenQASM."""
+    head = data[:64].lstrip()
+    if data[:4] in (b"BC\xc0\xde", b"\xde\xc0\x17\x0b") or head.startswith(
+        (b"OPENQASM", b"define", b"; ModuleID", b"%", b"declare", b"source_filename")
+    ):
+        raise InputError(
+            f"{name}: this is QIR or OpenQASM; {command} reads QVM",
+            notes=[f"lower it first: qmk-lower FILE | {command}"],
+        )
 
 
 def write_output(data: bytes | str, path: str | None = "-") -> None:
@@ -134,6 +148,7 @@ def write_output(data: bytes | str, path: str | None = "-") -> None:
 # ------------------------------------------------------------------------------------ diagnostics
 
 _source_cache: dict[str, list[str] | None] = {}
+_stdin_data: list[bytes | None] = [None]
 
 
 def _source_line(file: str, line: int, sources: dict | None) -> str | None:
@@ -141,6 +156,8 @@ def _source_line(file: str, line: int, sources: dict | None) -> str | None:
         text = sources[file]
         lines = text.splitlines() if isinstance(text, str) else None
     else:
+        if file == "<stdin>" and file not in _source_cache and _stdin_data[0] is not None:
+            _source_cache[file] = _stdin_data[0].decode("utf-8", "replace").splitlines()
         if file not in _source_cache:
             try:
                 if os.path.getsize(file) > 64 * 2**20:

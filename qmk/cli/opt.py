@@ -68,7 +68,9 @@ def cli(input, output, passes, opt_level, disable_verify, verify_each, print_aft
     from ..qvmjson import loads
 
     name = common.display_name(input)
-    program = loads(common.read_input(input, max_input_bytes), name)
+    data = common.read_input(input, max_input_bytes)
+    common.refuse_non_qvm(data, name, "qmk-opt")
+    program = loads(data, name)
     if not disable_verify:
         _verify(program, "input", diagnostics_format, quiet)
     result, ctx, hooks = _run(program, items, verify_each, print_after_all, set(print_after), diagnostics_format)

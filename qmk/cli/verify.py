@@ -42,7 +42,7 @@ def cli(input, output, strict, show_rev, listing, max_qubits, max_nodes, max_eve
 
     name = common.display_name(input)
     data = common.read_input(input, max_input_bytes)
-    _refuse_non_qvm(data, name)
+    common.refuse_non_qvm(data, name, "qmk-verify")
     program = loads(data, name)
     diags = verify(program, max_qubits=max_qubits, max_nodes=max_nodes, max_events=max_events,
                    max_channels=max_channels)
@@ -62,16 +62,6 @@ def cli(input, output, strict, show_rev, listing, max_qubits, max_nodes, max_eve
         return common.EXIT_FINDINGS
     common.write_output(dumps(program), output)
     return common.EXIT_OK
-
-
-def _refuse_non_qvm(data: bytes, name: str) -> None:
-    head = data[:64].lstrip()
-    if data[:4] in (b"BC\xc0\xde", b"\xde\xc0\x17\x0b") or head.startswith((b"OPENQASM", b"define", b"; ModuleID",
-                                                                            b"%", b"declare", b"source_filename")):
-        raise common.InputError(
-            f"{name}: this is QIR or OpenQASM, not a QVM document",
-            notes=["lower it first: qmk-lower FILE | qmk-verify"],
-        )
 
 
 def _print_rev(program) -> None:
