@@ -14,7 +14,12 @@ Example:
 """
 
 
-@click.group(help="The QMK kernel: many tenants run QVM jobs over the qSyscall ABI (JSON-RPC on a Unix socket).")
+@click.group(help="The QMK kernel: many tenants run QVM jobs over the qSyscall ABI (JSON-RPC on a Unix socket)."
+             "\n\n\b\nExamples:\n"
+             "  qmk-kernel serve --socket /tmp/qmk.sock --state /tmp/qmk-state &\n"
+             "  qmk-run --kernel /tmp/qmk.sock --shots 1000 --seed 7 examples/qvm/bell.qvm.json\n"
+             "  qmk-kernel audit verify --state /tmp/qmk-state\n\n"
+             "See docs/kernel.md and docs/qsyscall.md.")
 @version_option("qmk-kernel")
 def cli() -> None:
     pass
