@@ -19,8 +19,9 @@ import cmath
 from functools import lru_cache
 
 from qmk import ops
+from qmk.qvmjson import gc_paused
 
-from .gatefacts import GATE_OPS, add_global_phase, args_key, commute, count_removed
+from .gatefacts import GATE_OPS, add_global_phase, args_key, commute_masks, count_removed, role_masks
 from .registry import register
 
 NAME = "cancel-inverses"
@@ -88,34 +89,81 @@ def inverse_phase(p, g) -> float | None:
 
 
 @register(NAME, "transform", params={"window": (int, 64, "live gates searched back on a wire")})
+@gc_paused()  # acyclic node lists: reference counting frees them (see qmk.qvmjson)
 def cancel_inverses(program, ctx, *, window: int = 64):
-    """Remove gate pairs that cancel, commuting past gates on other qubits and commuting gates."""
+    """Remove gate pairs that cancel, commuting past gates on other qubits and commuting gates.
+
+    One sweep with a stack of output indices per wire. The backward search is inlined here (it runs
+    once per gate): ``p`` is a candidate partner when ``inverse_phase`` says ``g p`` is a phase, which
+    is only asked when the cheap op-level test (``_free_inverse``) does not already rule it out.
+    """
     out: list = []
     wires: dict[str, list[int]] = {}
+    masks = role_masks()
+    finv = _free_inverse()
     phase = 0.0
     removed = 0
+    append = out.append
     for node in program.nodes:
-        if node.op not in GATE_OPS:
-            if node.vqs:
-                for q in node.vqs:
+        op = node.op
+        gv = node.vqs
+        if op not in GATE_OPS:
+            if gv:
+                for q in gv:
                     wires[q] = []
             else:
                 wires.clear()
-            out.append(node)
+            append(node)
             continue
-        hit = _find_partner(node, out, wires, window)
-        if hit is not None:
-            j, phi = hit
-            out[j] = None
-            removed += 2
-            if node.guard is None:
-                phase += phi
-            continue
+        lst = wires.get(gv[0])
+        if lst:
+            hit = None
+            mg = masks[op]
+            mg0 = mg[0]
+            single = len(gv) == 1
+            free = not node.args
+            while lst and out[lst[-1]] is None:
+                lst.pop()
+            budget = window
+            for j in reversed(lst):
+                p = out[j]
+                if p is None:
+                    continue
+                pop = p.op
+                pv = p.vqs  # p is on g's first wire: a one-qubit p (or g) meets g only there
+                if (not free or p.args or finv.get(pop, op) == op) and (
+                    len(pv) != 2 or pv == gv or (len(gv) == 2 and pv[0] == gv[1] and pv[1] == gv[0])
+                ):  # (two-qubit pairs on different qubit sets are never inverse: a cheap reject)
+                    phi = inverse_phase(p, node)
+                    if phi is not None and (single or _clear_between(node, j, out, wires, window, masks)):
+                        hit = phi
+                        break
+                if len(pv) == 1:
+                    if not (mg0 & masks[pop][0]):
+                        break
+                elif single:
+                    if not (mg0 & masks[pop][pv.index(gv[0])]):
+                        break
+                elif not commute_masks(pv, masks[pop], gv, mg):
+                    break
+                budget -= 1
+                if budget <= 0:
+                    break
+            if hit is not None:
+                out[j] = None
+                removed += 2
+                if node.guard is None:
+                    phase += hit
+                continue
         idx = len(out)
-        out.append(node)
-        for q in node.vqs:
-            wires.setdefault(q, []).append(idx)
-    nodes = [n for n in out if n is not None]
+        append(node)
+        for q in gv:
+            w = wires.get(q)
+            if w is None:
+                wires[q] = [idx]
+            else:
+                w.append(idx)
+    nodes = list(filter(None, out))  # removed entries are None; a node is a non-empty tuple
     count_removed(ctx, NAME, program.nodes, nodes)
     return add_global_phase(program, phase, nodes) if removed else program
 
@@ -135,40 +183,19 @@ def _live(out, lst, window):
             return
 
 
-def _find_partner(g, out, wires, window):
-    lst = wires.get(g.vqs[0])
-    if not lst:
-        return None
-    while lst and out[lst[-1]] is None:
-        lst.pop()
-    seen = 0
-    for k in range(len(lst) - 1, -1, -1):
-        j = lst[k]
-        p = out[j]
-        if p is None:
-            continue
-        phi = inverse_phase(p, g)
-        if phi is not None and (len(g.vqs) == 1 or _clear_between(g, j, out, wires, window)):
-            return j, phi
-        if not commute(p, g):
-            return None
-        seen += 1
-        if seen >= window:
-            return None
-    return None
-
-
-def _clear_between(g, j, out, wires, window) -> bool:
+def _clear_between(g, j, out, wires, window, masks) -> bool:
     """Whether every live gate after index j on g's other qubits commutes with g.
 
     ``P`` (at j) acts on every qubit of ``g``, so each wire list reaches j unless a blocker emptied
     it or the window ran out; both answer no.
     """
-    for q in g.vqs[1:]:
+    gv, mg = g.vqs, masks[g.op]
+    for q in gv[1:]:
         for k in _live(out, wires.get(q, []), window + 1):
             if k <= j:
                 break
-            if not commute(out[k], g):
+            p = out[k]
+            if not commute_masks(p.vqs, masks[p.op], gv, mg):
                 return False
         else:
             return False

@@ -14,6 +14,8 @@ measurement's guard.
 
 from __future__ import annotations
 
+from qmk.qvmjson import gc_paused
+
 from .registry import register
 from .walk import PLAIN, classify
 
@@ -28,6 +30,7 @@ _LONGEST = max(len(k) for k in RULES) - 1
 
 
 @register(NAME, "transform")
+@gc_paused()  # acyclic node lists: reference counting frees them (see qmk.qvmjson)
 def canonicalize_measurements(program, ctx):
     """Fold H (or SDG H) before a measurement into the measurement basis when the qubit is discarded."""
     nodes = program.nodes

@@ -33,11 +33,18 @@ def mat_of(op: str, args) -> object:
 
 
 def key_of(m) -> tuple:
-    """The matrix modulo global phase, rounded: a dictionary key."""
+    """The matrix modulo global phase, rounded: a dictionary key.
+
+    The phase is fixed by the first entry of modulus above 1/2 (a unitary always has one); entries are
+    rounded to 7 decimals (``+ 0.0`` turns -0.0 into 0.0), vectorised: ``np.round`` is what ``round``
+    of a numpy scalar does, so keys are the same values as elementwise rounding gives.
+    """
+    import numpy as np
+
     flat = m.reshape(-1)
-    pivot = next(v for v in flat if abs(v) > 0.5)
+    pivot = next(v for v in flat if abs(v) > 0.5)  # scalar abs: np.abs can differ in the last bit
     norm = flat * (abs(pivot) / pivot)
-    return tuple((round(v.real, 7) + 0.0, round(v.imag, 7) + 0.0) for v in norm)
+    return tuple(zip((np.round(norm.real, 7) + 0.0).tolist(), (np.round(norm.imag, 7) + 0.0).tolist()))
 
 
 def phase_between(m, word) -> float | None:
@@ -49,7 +56,8 @@ def phase_between(m, word) -> float | None:
         w = mat_of(op, args) @ w
     k = np.argmax(abs(w.reshape(-1)))
     ratio = m.reshape(-1)[k] / w.reshape(-1)[k]
-    if abs(abs(ratio) - 1) > 1e-9 or not np.allclose(m, ratio * w, rtol=0, atol=1e-9):
+    # np.allclose(m, ratio * w, rtol=0, atol=1e-9) for finite entries, without its generality
+    if abs(abs(ratio) - 1) > 1e-9 or not (np.abs(m - ratio * w) <= 1e-9).all():
         return None
     return cmath.phase(ratio)
 
@@ -89,6 +97,11 @@ def _free_gates(within=None) -> tuple[str, ...]:
     )
 
 
+@lru_cache(maxsize=1)
+def _all_free_gates() -> tuple[str, ...]:
+    return _free_gates()
+
+
 def table_for(gates) -> dict:
     """key -> cheapest word over the argument-free one-qubit gates among ``gates``."""
     return _table(_free_gates(gates))
@@ -101,11 +114,11 @@ def _table(gens: tuple[str, ...]) -> dict:
     gmats = {g: mat_of(g, {}) for g in gens}
     gt = {g: t_cost(_N(g, {})) for g in gens}
     best: dict = {}
-    heap = [((0, 0), 0, (), np.eye(2, dtype=complex))]
+    eye = np.eye(2, dtype=complex)
+    heap = [((0, 0), 0, (), eye, key_of(eye))]  # entries carry their key: computed once per matrix
     tick = 1
     while heap:
-        cost, _, word, m = heapq.heappop(heap)
-        k = key_of(m)
+        cost, _, word, m, k = heapq.heappop(heap)
         if k in best:
             continue
         best[k] = word
@@ -116,14 +129,15 @@ def _table(gens: tuple[str, ...]) -> dict:
             if c[0] > MAX_T:
                 continue
             nm = gmats[g] @ m
-            if key_of(nm) in best:
+            nk = key_of(nm)
+            if nk in best:
                 continue
-            heapq.heappush(heap, (c, tick, word + (g,), nm))
+            heapq.heappush(heap, (c, tick, word + (g,), nm, nk))
             tick += 1
     return best
 
 
 def lookup(m) -> list[tuple[str, dict]] | None:
     """The cheapest exact word for a 2x2 unitary (time order), or None when none is in the table."""
-    word = _table(_free_gates()).get(key_of(m))
+    word = _table(_all_free_gates()).get(key_of(m))
     return None if word is None else [(op, {}) for op in word]

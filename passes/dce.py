@@ -24,6 +24,7 @@ import itertools
 
 from qmk import ops
 from qmk.ir import eval_guard
+from qmk.qvmjson import gc_paused
 
 from .gatefacts import count_removed, roles
 from .registry import register
@@ -62,6 +63,7 @@ def _removable_kind(node) -> bool:
 
 
 @register(NAME, "transform")
+@gc_paused()  # acyclic node lists: reference counting frees them (see qmk.qvmjson)
 def dce(program, ctx):
     """Remove unobserved gates and guarded nodes whose guard can never hold."""
     nodes = program.nodes

@@ -18,8 +18,12 @@ import cmath
 import math
 from functools import lru_cache
 
+from qmk.ir import node_from_fields
+from qmk.qvmjson import gc_paused
+
 from .clifford_t import lookup, mat_of, phase_between, word_cost
 from .gatefacts import (
+    GATE_OPS,
     IdMaker,
     add_global_phase,
     args_key,
@@ -30,7 +34,7 @@ from .gatefacts import (
     xphase_gates,
 )
 from .registry import register
-from .walk import BARRIER, PLAIN, classify
+from .walk import splice
 
 NAME = "fuse-1q"
 _S2 = 1 / math.sqrt(2)
@@ -42,11 +46,8 @@ def _hadamard():
     return np.array([[_S2, _S2], [_S2, -_S2]], dtype=complex)
 
 
-def _one_qubit(node) -> bool:
-    return classify(node) == PLAIN and len(node.vqs) == 1
-
-
 @register(NAME, "transform", params={"form": (str, "u", "rotation form for inexact runs: u or zyz")})
+@gc_paused()  # acyclic node lists: reference counting frees them (see qmk.qvmjson)
 def fuse_1q(program, ctx, *, form: str = "u"):
     """Replace runs of one-qubit gates by the shortest equivalent (exact Clifford+T when possible)."""
     if form not in ("u", "zyz"):
@@ -55,18 +56,23 @@ def fuse_1q(program, ctx, *, form: str = "u"):
     done: list[list[int]] = []
     nodes = program.nodes
     for i, node in enumerate(nodes):
-        if _one_qubit(node):
-            q = node.vqs[0]
-            run = runs.get(q)
-            if run is not None and nodes[run[0]].guard != node.guard:
-                done.append(runs.pop(q))
-                run = None
-            runs.setdefault(q, []).append(i)
-            continue
-        if classify(node) == BARRIER:
+        vqs = node.vqs
+        if node.op in GATE_OPS:  # walk.classify inlined: PLAIN
+            if len(vqs) == 1:
+                q = vqs[0]
+                run = runs.get(q)
+                if run is None:
+                    runs[q] = [i]
+                elif nodes[run[0]].guard != node.guard:
+                    done.append(runs.pop(q))  # pop, then insert: the new run goes last in order
+                    runs[q] = [i]
+                else:
+                    run.append(i)
+                continue
+        elif not vqs:  # BARRIER
             done.extend(runs.values())
             runs.clear()
-        for q in node.vqs:
+        for q in vqs:
             if q in runs:
                 done.append(runs.pop(q))
     done.extend(runs.values())
@@ -74,14 +80,23 @@ def fuse_1q(program, ctx, *, form: str = "u"):
     repl: dict[int, list] = {}
     drop: set[int] = set()
     phase = 0.0
+    lone_stays: dict[str, bool] = {}  # op -> whether a lone argument-free gate of it is kept (by op only)
     for run in done:
+        if len(run) == 1 and not nodes[run[0]].args:
+            op = nodes[run[0]].op
+            stays = lone_stays.get(op)
+            if stays is None:
+                stays = lone_stays[op] = _best(run, nodes, form) is None
+            if stays:
+                continue
         found = _best(run, nodes, form)
         if found is None:
             continue
         gates, gamma = found
         head = nodes[run[0]]
+        rest = head[4:]  # the head's other fields, shared by every new node (node_from_fields: no checks)
         repl[run[0]] = [
-            head.replace(id=head.id if k == 0 else ids.fresh(head.id), op=op, args=args)
+            node_from_fields((head.id if k == 0 else ids.fresh(head.id), op, head.vqs, args) + rest)
             for k, (op, args) in enumerate(gates)
         ]
         drop.update(run[1:])
@@ -89,12 +104,7 @@ def fuse_1q(program, ctx, *, form: str = "u"):
             phase += gamma
     if not repl:
         return program
-    out = []
-    for i, n in enumerate(nodes):
-        if i in repl:
-            out.extend(repl[i])
-        elif i not in drop:
-            out.append(n)
+    out = splice(nodes, repl, drop)
     count_removed(ctx, NAME, nodes, out)
     return add_global_phase(program, phase, out)
 
@@ -103,7 +113,11 @@ def _best(run, nodes, form):
     """(gates, gamma) strictly cheaper than the run with M = e^{i gamma} word, or None."""
     if len(run) == 1 and not is_zero_angle((phase_of(nodes[run[0]]) or (1.0,))[0]):
         return None  # a single gate is already as short as it gets (identities are dropped)
-    return _best_cached(tuple((nodes[i].op, args_key(nodes[i].args)) for i in run), form)
+    key = []
+    for i in run:
+        n = nodes[i]
+        key.append((n.op, args_key(n.args) if n.args else ()))
+    return _best_cached(tuple(key), form)
 
 
 @lru_cache(maxsize=65536)

@@ -14,53 +14,80 @@ Hadamard gives its wire a fresh path variable and a diagonal ``CZ`` (or an affin
 
 from __future__ import annotations
 
+from qmk.ir import node_from_fields
+from qmk.qvmjson import gc_paused
+
 from .gatefacts import count_removed
 from .registry import register
+from .walk import splice
 
 NAME = "hadamard-reduction"
 _H = "APPLY_H"
+_TWO = ("APPLY_CNOT", "APPLY_CZ")
 
 
 def _neighbours(nodes):
-    """prev[i][k], nxt[i][k]: the index of the node before/after node i on its k-th qubit (or -1)."""
+    """prev[i][k], nxt[i][k]: the index of the node before/after CNOT/CZ i on its k-th qubit (or -1).
+
+    Also the indices of those CNOT/CZ nodes, in order. ``pending[q]`` is the ``nxt`` slot of the
+    CNOT/CZ that is the last node seen on q, filled by the next node on q.
+    """
     prev = [None] * len(nodes)
     nxt = [None] * len(nodes)
+    twos = []
     last: dict[str, int] = {}
+    pending: dict[str, tuple[list, int]] = {}
     for i, n in enumerate(nodes):
-        if len(n.vqs) == 2 and n.op in ("APPLY_CNOT", "APPLY_CZ"):
-            prev[i] = [last.get(q, -1) for q in n.vqs]
-            nxt[i] = [-1, -1]
-        for q in n.vqs:
-            j = last.get(q)
-            if j is not None and nxt[j] is not None:
-                nxt[j][nodes[j].vqs.index(q)] = i
-            last[q] = i
-        if not n.vqs:
+        vqs = n.vqs
+        if not vqs:
             last.clear()  # a barrier: nothing is moved across it
-    return prev, nxt
+            pending.clear()
+            continue
+        if pending:
+            for q in vqs:
+                slot = pending.pop(q, None)
+                if slot is not None:
+                    slot[0][slot[1]] = i
+        if len(vqs) == 2 and n.op in _TWO:
+            a, b = vqs
+            prev[i] = [last.get(a, -1), last.get(b, -1)]
+            nx = nxt[i] = [-1, -1]
+            pending[b] = (nx, vqs.index(b))
+            pending[a] = (nx, 0)
+            twos.append(i)
+        for q in vqs:
+            last[q] = i
+    return prev, nxt, twos
+
+
+def _gate(n, op: str, vqs: tuple):
+    """``n.replace(op=op, vqs=vqs)`` without keyword processing (every other field is kept)."""
+    return node_from_fields((n.id, op, vqs) + n[3:])
 
 
 @register(NAME, "transform")
+@gc_paused()  # acyclic node lists: reference counting frees them (see qmk.qvmjson)
 def hadamard_reduction(program, ctx):
     """Replace H-conjugated CNOT/CZ by CZ/CNOT, removing the Hadamards."""
     nodes = program.nodes
-    prev, nxt = _neighbours(nodes)
+    prev, nxt, twos = _neighbours(nodes)
     used: set[int] = set()
     repl: dict[int, object] = {}
 
     def is_h(j: int) -> bool:
         return j >= 0 and j not in used and nodes[j].op == _H and nodes[j].guard is None
 
-    for i, n in enumerate(nodes):
-        if prev[i] is None or n.guard is not None:
+    for i in twos:
+        n = nodes[i]
+        if n.guard is not None:
             continue
         around = [is_h(prev[i][k]) and is_h(nxt[i][k]) and prev[i][k] != nxt[i][k] for k in (0, 1)]
         if n.op == "APPLY_CNOT":
             if around[0] and around[1]:
-                repl[i] = n.replace(vqs=(n.vqs[1], n.vqs[0]))
+                repl[i] = _gate(n, n.op, (n.vqs[1], n.vqs[0]))
                 sides = (0, 1)
             elif around[1]:
-                repl[i] = n.replace(op="APPLY_CZ")
+                repl[i] = _gate(n, "APPLY_CZ", n.vqs)
                 sides = (1,)
             else:
                 continue
@@ -68,13 +95,13 @@ def hadamard_reduction(program, ctx):
             k = 1 if around[1] else 0 if around[0] else None
             if k is None:
                 continue
-            repl[i] = n.replace(op="APPLY_CNOT", vqs=(n.vqs[1 - k], n.vqs[k]))
+            repl[i] = _gate(n, "APPLY_CNOT", (n.vqs[1 - k], n.vqs[k]))
             sides = (k,)
         for k in sides:
             used.add(prev[i][k])
             used.add(nxt[i][k])
     if not repl:
         return program
-    out = [repl.get(i, n) for i, n in enumerate(nodes) if i not in used]
+    out = splice(nodes, {i: [n] for i, n in repl.items()}, used)
     count_removed(ctx, NAME, nodes, out)
     return program.with_nodes(out)

@@ -18,6 +18,7 @@ import cmath
 import math
 
 from qmk import ops
+from qmk.qvmjson import gc_paused
 
 from .clifford_t import key_of, mat_of, phase_between, table_for
 from .gatefacts import IdMaker, add_global_phase, count_removed, phase_gates
@@ -64,6 +65,7 @@ def parse_gateset(text: str) -> frozenset[str]:
 
 
 @register(NAME, "transform", params={"gateset": (str, "clifford+t", "target: clifford+t, ibm, or cx,rz,sx,x")})
+@gc_paused()  # acyclic node lists: reference counting frees them (see qmk.qvmjson)
 def lower_to(program, ctx, *, gateset: str = "clifford+t"):
     """Translate gates into a target gate set, exactly for multiples of pi/4."""
     target = parse_gateset(gateset)

@@ -14,6 +14,9 @@ unguarded gates go to ``metadata["global_phase"]``.
 
 from __future__ import annotations
 
+from qmk.ir import node_from_fields
+from qmk.qvmjson import gc_paused
+
 from .gatefacts import (
     IdMaker,
     add_global_phase,
@@ -25,6 +28,7 @@ from .gatefacts import (
     xphase_gates,
 )
 from .registry import register
+from .walk import splice
 
 NAME = "merge-rotations"
 
@@ -37,15 +41,36 @@ class _Run:
         self.occ = [head]
 
 
+def _ends(roles, n: int) -> tuple[tuple[bool, bool], ...]:
+    """Per qubit position: whether the gate ends a Z run there, and whether it ends an X run.
+
+    A gate lets a phase pass on a qubit only when it is block diagonal in that basis there (``roles``).
+    """
+    return tuple(("Z" not in r, "X" not in r) for r in (roles or ((),) * n))
+
+
 @register(NAME, "transform")
+@gc_paused()  # acyclic node lists: reference counting frees them (see qmk.qvmjson)
 def merge_rotations(program, ctx):
-    """Merge Z-axis phases and X-axis rotations along each wire; drop rotations equal to the identity."""
+    """Merge Z-axis phases and X-axis rotations along each wire; drop rotations equal to the identity.
+
+    A run of one gate is kept as the tuple ``(head, phi, g, axis, slot)`` (``slot`` its place in
+    ``runs``) and becomes a ``_Run`` only when a second gate joins it, so ``runs`` stays in order of
+    the runs' first gates either way.
+    """
     out: list = []
-    runs: list[_Run] = []
-    zrun: dict[str, _Run] = {}
-    xrun: dict[str, _Run] = {}
+    runs: list = []
+    zrun: dict[str, object] = {}
+    xrun: dict[str, object] = {}
+    by_op: dict = {}  # op -> Facts, for argument-free nodes (facts depend on (op, args) only)
+    kills: dict = {}  # op -> _ends(roles): roles depend on the op only
     for node in program.nodes:
-        f = facts(node)
+        op = node.op
+        f = None if node.args else by_op.get(op)
+        if f is None:
+            f = facts(node)
+            if not node.args:
+                by_op[op] = f
         if not f.plain:
             if not node.vqs:
                 zrun.clear()
@@ -61,21 +86,27 @@ def merge_rotations(program, ctx):
                 phi, g = z if z is not None else x
                 other.pop(q, None)
                 run = own.get(q)
-                if run is not None and out[run.head].guard == node.guard:
+                if run is not None and out[run[0] if type(run) is tuple else run.head].guard == node.guard:
+                    if type(run) is tuple:
+                        slot = run[4]
+                        run = runs[slot] = own[q] = _Run(run[0], run[1], run[2], run[3])
                     run.phi += phi
                     run.g += g
                     run.count += 1
                     run.occ.append(len(out))
                     out.append(None)
                     continue
-                run = _Run(len(out), phi, g, axis)
+                run = (len(out), phi, g, axis, len(runs))
                 runs.append(run)
                 own[q] = run
             else:
-                for q, r in zip(node.vqs, f.roles or ((),) * len(node.vqs)):
-                    if "Z" not in r:
+                ends = kills.get(op)
+                if ends is None:
+                    ends = kills[op] = _ends(f.roles, len(node.vqs))
+                for q, (endz, endx) in zip(node.vqs, ends):
+                    if endz:
                         zrun.pop(q, None)
-                    if "X" not in r:
+                    if endx:
                         xrun.pop(q, None)
         out.append(node)
     return _emit(program, ctx, out, runs)
@@ -85,7 +116,15 @@ def _emit(program, ctx, out, runs):
     ids = IdMaker(program.nodes)
     phase = 0.0
     slots: dict[int, list] = {}
+    zero: dict[float, bool] = {}
     for run in runs:
+        if type(run) is tuple:
+            z = zero.get(run[1])
+            if z is None:
+                z = zero[run[1]] = is_zero_angle(run[1])
+            if not z:
+                continue
+            run = _Run(run[0], run[1], run[2], run[3])
         head = out[run.head]
         if run.count == 1 and not is_zero_angle(run.phi):
             continue
@@ -96,18 +135,14 @@ def _emit(program, ctx, out, runs):
             continue
         if head.guard is None:
             phase += run.g + gp
+        rest = head[4:]  # the head's other fields, shared by every new node (node_from_fields: no checks)
         new = []
         for i, (op, args) in enumerate(gates):
             nid = head.id if i == 0 else ids.fresh(head.id)
-            new.append(head.replace(id=nid, op=op, args=args))
+            new.append(node_from_fields((nid, op, head.vqs, args) + rest))
         slots[run.head] = new
     if not slots and len(out) == len(program.nodes) and None not in out:
         return program
-    nodes = []
-    for i, n in enumerate(out):
-        if i in slots:
-            nodes.extend(slots[i])
-        elif n is not None:
-            nodes.append(n)
+    nodes = splice(out, slots)
     count_removed(ctx, NAME, program.nodes, nodes)
     return add_global_phase(program, phase, nodes)

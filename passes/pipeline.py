@@ -22,8 +22,8 @@ from .registry import PassContext, get, load_all
 
 # The one preset table. -O2 and -O3 run phase folding with the cheap cleanups to a fixpoint.
 _O1 = "cancel-inverses,merge-rotations,fuse-1q"
-_O2 = _O1 + ",hadamard-reduction,fixpoint(phase-folding,cancel-inverses),merge-rotations,fuse-1q"
-_O3 = _O2 + ",canonicalize-measurements,dce,fixpoint(cancel-inverses,merge-rotations,phase-folding,dce),fuse-1q"
+_O2 = _O1 + ",hadamard-reduction,fixpoint(pauli-folding,phase-folding,cancel-inverses),merge-rotations,fuse-1q"
+_O3 = _O2 + ",canonicalize-measurements,dce,fixpoint(cancel-inverses,merge-rotations,phase-folding,pauli-folding,dce),fuse-1q"
 PRESETS: dict[str, str] = {"0": "", "1": _O1, "2": _O2, "3": _O3}
 FIXPOINT_DEFAULT = 10
 
@@ -166,14 +166,22 @@ class Hooks:
 
 
 def run(program, items: list, ctx: PassContext | None = None, hooks: Hooks | None = None):
-    """Run a parsed pipeline; analyses store facts in ctx, verify passes add diagnostics."""
-    ctx = ctx or PassContext()
-    hooks = hooks or Hooks()
+    """Run a parsed pipeline; analyses store facts in ctx, verify passes add diagnostics.
+
+    The cyclic garbage collector is paused for the whole pipeline: passes build millions of small acyclic
+    objects on big programs, and the collections they trigger rescan the whole heap each time."""
+    from qmk.qvmjson import gc_paused
+
+    with gc_paused():
+        return _run(program, items, ctx or PassContext(), hooks or Hooks())
+
+
+def _run(program, items: list, ctx: PassContext, hooks: Hooks):
     for item in items:
         if isinstance(item, Fixpoint):
             for _ in range(item.max_rounds):
                 before = program
-                program = run(program, item.body, ctx, hooks)
+                program = _run(program, item.body, ctx, hooks)
                 if program is before or (program.nodes == before.nodes and program.metadata == before.metadata):
                     break
             continue

@@ -50,6 +50,7 @@ BUILTIN_MODULES: list[str] = [
     "qmk.passes.merge_rotations",
     "qmk.passes.fuse_1q",
     "qmk.passes.phase_folding",
+    "qmk.passes.phase_folding_paths",
     "qmk.passes.hadamard_reduction",
     "qmk.passes.lower_to",
     "qmk.passes.canonicalize_measurements",

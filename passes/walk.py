@@ -26,3 +26,23 @@ def classify(node) -> int:
 
 def same_guard(a, b) -> bool:
     return a.guard == b.guard
+
+
+def splice(nodes: list, repl: dict, drop=()) -> list:
+    """``nodes`` with ``nodes[i]`` replaced by the list ``repl[i]``, leaving out ``drop`` and ``None``.
+
+    The unchanged stretches between changed indices are copied as slices, and ``None`` entries (nodes a
+    pass already removed) are dropped with ``filter(None, ...)``: exact, because a node is a non-empty
+    tuple and so always true.
+    """
+    out: list = []
+    extend = out.extend
+    prev = 0
+    for i in sorted(set(repl).union(drop)):
+        extend(filter(None, nodes[prev:i]))
+        new = repl.get(i)
+        if new is not None:
+            extend(new)
+        prev = i + 1
+    extend(filter(None, nodes[prev:]))
+    return out

@@ -31,6 +31,8 @@ PIPELINES = [
     "phase-folding",
     "hadamard-reduction",
     "hadamard-reduction,phase-folding",
+    "pauli-folding",
+    "fixpoint(phase-folding,pauli-folding,cancel-inverses)",
     "lower-to<clifford+t>",
     "lower-to<cx,rz,sx,x>",
     "lower-to<cz,u>",
