@@ -106,6 +106,11 @@ def read_input(path: str | None, max_bytes: int | None = None) -> bytes:
                 )
             )
         with open(path, "rb") as fh:
+            if os.path.isfile(path):  # size known: one read, no chunk list and no second copy
+                data = fh.read(limit + 1)
+                if len(data) <= limit:
+                    return data
+                fh.seek(0)
             return read_limited(fh, limit, path)
     except OSError as e:
         raise QmkIOError(f"{path}: {e.strerror or e}") from None
