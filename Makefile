@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test demo bench examples schema clean
+.PHONY: install test demo bench examples schema clean regen-examples golden-estimator
 
 install: $(STAMP)
 
@@ -34,3 +34,12 @@ schema: install
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache
 	$(MAKE) -C examples clean
+
+# Regenerate checked-in generated data (run by hand; never edit the outputs).
+regen-examples: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(MAKE) --no-print-directory -C examples regen-qir
+
+# Reference estimates from the qsharp package for the estimator's golden tests (needs the bench extras).
+golden-estimator: install
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python tools/qre_golden.py
