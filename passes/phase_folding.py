@@ -77,12 +77,22 @@ class _State:
                         r[1] ^= m
                 rows.append([piv, m])
 
+        pivots = 0
+        by_pivot: dict[int, tuple[int, int]] = {}  # pivot bit -> (coordinate bit, row vector)
+        for k, (piv, vec) in enumerate(rows):
+            pivots |= piv
+            by_pivot[piv] = (1 << k, vec)
+
         def coords(f: int) -> int | None:
+            # Only the rows whose pivot bit f has can contribute: walk those bits, lowest first.
             g = c = 0
-            for k, (piv, vec) in enumerate(rows):
-                if f & piv:
-                    g ^= vec
-                    c |= 1 << k
+            p = f & pivots
+            while p:
+                low = p & -p
+                cb, vec = by_pivot[low]
+                g ^= vec
+                c |= cb
+                p ^= low
             return c if g == f else None
 
         terms = {}
@@ -102,58 +112,91 @@ def phase_folding(program, ctx):
     """Merge one-qubit phases acting on equal parities of path variables (fewer T gates)."""
     nodes = program.nodes
     st = _State()
+    wires = st.wires
     terms: list[_Term] = []
     drop: set[int] = set()
-    phase = 0.0
+    kinds: dict[tuple, tuple] = {}  # (op, qubit count) -> _kind(node), for argument-free nodes
     for i, node in enumerate(nodes):
-        if node.op not in GATE_OPS:
+        vqs = node.vqs
+        if node.args:
+            kind = _kind(node)
+        else:
+            key = (node.op, len(vqs))
+            kind = kinds.get(key)
+            if kind is None:
+                kind = kinds[key] = _kind(node)
+        tag, data = kind
+        if tag is _OTHER:
             if not node.vqs:
                 st = _State()
+                wires = st.wires
             for q in node.vqs:
                 st.fresh(q)
             continue
-        if node.guard is None and len(node.vqs) == 1:
-            z = facts(node).z
-            if z is not None:
-                phi, g = z
-                mask, const = st.wire(node.vqs[0])
-                t = st.terms.get(mask)
-                if t is None:
-                    t = st.terms[mask] = _Term(i, const)
-                    terms.append(t)
-                elif t.count:
-                    drop.add(i)
-                t.g += g + (phi if const else 0.0)
-                t.alpha += -phi if const else phi
-                t.count += 1
-                t.occ.append(i)
+        guard = node.guard
+        if tag is _PHASE:
+            if guard is not None:
+                if data[2]:
+                    continue
+                for q in vqs:
+                    st.fresh(q)
                 continue
-        _apply(st, node)
-    return _emit(program, ctx, terms, drop, phase)
-
-
-def _apply(st: _State, node) -> None:
-    """Update the wires for a gate: affine permutations move parities, anything else is fresh."""
-    if node.guard is None:
-        amap = affine_map(node.op, node.args)
-        if amap is not None:
-            if amap == "diagonal":
-                return
-            old = [st.wire(q) for q in node.vqs]
+            phi, g, _ = data
+            mask, const = wires.get(vqs[0]) or st.wire(vqs[0])
+            t = st.terms.get(mask)
+            if t is None:
+                t = st.terms[mask] = _Term(i, const)
+                terms.append(t)
+            elif t.count:
+                drop.add(i)
+            t.g += g + (phi if const else 0.0)
+            t.alpha += -phi if const else phi
+            t.count += 1
+            t.occ.append(i)
+            continue
+        if tag is _DIAGONAL:
+            continue
+        if tag is _AFFINE and guard is None:
+            old = [wires.get(q) or st.wire(q) for q in vqs]
             new = []
-            for rows, c in amap:
+            for rows, c in data:
                 m, k = 0, c
                 for j in rows:
                     m ^= old[j][0]
                     k ^= old[j][1]
                 new.append([m, k])
-            for q, w in zip(node.vqs, new):
-                st.wires[q] = w
-            return
-    elif affine_map(node.op, node.args) == "diagonal":
-        return
-    for q in node.vqs:
-        st.fresh(q)
+            for q, w in zip(vqs, new):
+                wires[q] = w
+            continue
+        for q in vqs:
+            st.fresh(q)
+    return _emit(program, ctx, terms, drop, 0.0)
+
+
+_OTHER, _PHASE, _DIAGONAL, _AFFINE, _GATE = "other", "phase", "diagonal", "affine", "gate"
+
+
+def _kind(node) -> tuple:
+    """How a node's (op, args) acts on the wires, independent of its qubits and guard.
+
+    ``_OTHER``: not a gate (every wire it touches gets a fresh variable; no qubits ends the region).
+    ``_PHASE`` with (phi, g, diagonal op): a one-qubit phase, folded when unguarded; when guarded it is
+    skipped if the op is diagonal in the op table and gives a fresh variable otherwise.
+    ``_DIAGONAL``: a diagonal gate, which changes no wire value, guarded or not.
+    ``_AFFINE`` with the map from ``affine_map``: moves parities when unguarded, else fresh variables.
+    ``_GATE``: any other gate (fresh variables)."""
+    if node.op not in GATE_OPS:
+        return _OTHER, None
+    if len(node.vqs) == 1:
+        z = facts(node).z
+        if z is not None:
+            return _PHASE, (z[0], z[1], affine_map(node.op, node.args) == "diagonal")
+    amap = affine_map(node.op, node.args)
+    if amap == "diagonal":
+        return _DIAGONAL, None
+    if amap is not None:
+        return _AFFINE, amap
+    return _GATE, None
 
 
 def _emit(program, ctx, terms, drop, phase):

@@ -52,7 +52,8 @@ LOOKBACK = 512  # rotations examined when checking that a merge commutes past ev
 
 
 def _plan_of(node):
-    """How a plain gate node updates the tableau (see ``_compile``), or None when it is not a Clifford."""
+    """How a plain gate node updates the tableau, ``(plan, fast)`` (see ``_compile`` and ``_fast``), or None
+    when it is not a Clifford."""
     if node.args:
         return _compile(_clifford_images(node))
     plan = _FREE_PLANS.get(node.op, _FREE_PLANS)
@@ -80,7 +81,8 @@ def _clifford_images(node):
 @lru_cache(maxsize=4096)
 def _compile(images):
     """Per position, for X then Z: ``(r, sources)``, the new row being ``i^r`` times the product of the
-    old rows ``sources`` ((position, 0 for X / 1 for Z), X rows first as in ``i^r X^x Z^z``)."""
+    old rows ``sources`` ((position, 0 for X / 1 for Z), X rows first as in ``i^r X^x Z^z``); returned
+    with its flattened form from ``_fast``."""
     if images is None:
         return None
     plan = []
@@ -91,7 +93,8 @@ def _compile(images):
             srcs = [(b, 0) for b in range(n) if x >> b & 1] + [(b, 1) for b in range(n) if z >> b & 1]
             out.append((r, tuple(srcs)))
         plan.append(tuple(out))
-    return tuple(plan)
+    plan = tuple(plan)
+    return plan, _fast(plan)
 
 
 @lru_cache(maxsize=4)
@@ -217,9 +220,30 @@ def pauli_folding(program, ctx):
     groups: list[_Group] = []
     for i, node in enumerate(nodes):
         if node.op in GATE_OPS and node.guard is None:
-            plan = _plan_of(node)
-            if plan is not None:
-                tab.apply(node.vqs, plan)
+            compiled = _plan_of(node)
+            if compiled is not None:
+                plan, fast = compiled
+                if fast is None:
+                    tab.apply(node.vqs, plan)
+                    continue
+                # Inlined _Tableau.apply for one- and two-qubit plans with at most two sources per row.
+                rows = tab.rows
+                old = []
+                for q in node.vqs:
+                    pair = rows.get(q) or tab.row(q)
+                    old.append(pair[0])
+                    old.append(pair[1])
+                new = []
+                for r, i0, i1 in fast:
+                    p0 = old[i0]
+                    if i1 < 0:
+                        new.append(((r + p0[0]) & 3, p0[1], p0[2]))
+                    else:
+                        p1 = old[i1]
+                        new.append(((r + p0[0] + p1[0] + 2 * (p0[2] & p1[1]).bit_count()) & 3,
+                                    p0[1] ^ p1[1], p0[2] ^ p1[2]))
+                for j, q in enumerate(node.vqs):
+                    rows[q] = new[2 * j: 2 * j + 2]
                 continue
             z = facts(node).z if len(node.vqs) == 1 else None
             if z is not None:
@@ -244,6 +268,22 @@ def pauli_folding(program, ctx):
                 continue
         tab, open_, seq, offdiag = _Tableau(), {}, [], []  # anything else ends the region
     return _emit(program, ctx, groups)
+
+
+def _fast(plan):
+    """The plan of a one- or two-qubit gate whose rows each take one or two old rows, flattened: per new
+    row (X then Z, per position) ``(r, i0, i1)`` with ``i = 2 * position + (0 for X, 1 for Z)`` and
+    ``i1 = -1`` for a single source. The products are those of ``_Tableau.apply``; None otherwise."""
+    if len(plan) > 2:
+        return None
+    out = []
+    for pair in plan:
+        for r, srcs in pair:
+            if not 1 <= len(srcs) <= 2:
+                return None
+            idx = [2 * b + k for b, k in srcs]
+            out.append((r, idx[0], idx[1] if len(idx) == 2 else -1))
+    return tuple(out)
 
 
 def _commutes_since(seq, offdiag, start: int, key) -> bool:
