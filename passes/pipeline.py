@@ -176,14 +176,30 @@ def run(program, items: list, ctx: PassContext | None = None, hooks: Hooks | Non
         return _run(program, items, ctx or PassContext(), hooks or Hooks())
 
 
+def _fixpoint(program, item: "Fixpoint", ctx: PassContext, hooks: Hooks):
+    """Run the body until nothing changes, at most ``max_rounds`` rounds.
+
+    Passes return their input object when they change nothing, so once every item of the body in a row has
+    returned the current program, each has been applied to it without effect: that is the fixpoint, and no
+    confirming round is needed. A round that builds a new but equal program also ends the loop."""
+    unchanged = 0  # items in a row that returned the current program itself
+    for _ in range(item.max_rounds):
+        before = program
+        for sub in item.body:
+            new = _run(program, [sub], ctx, hooks)
+            unchanged = unchanged + 1 if new is program else 0
+            program = new
+            if unchanged >= len(item.body):
+                return program
+        if program is before or (program.nodes == before.nodes and program.metadata == before.metadata):
+            break
+    return program
+
+
 def _run(program, items: list, ctx: PassContext, hooks: Hooks):
     for item in items:
         if isinstance(item, Fixpoint):
-            for _ in range(item.max_rounds):
-                before = program
-                program = _run(program, item.body, ctx, hooks)
-                if program is before or (program.nodes == before.nodes and program.metadata == before.metadata):
-                    break
+            program = _fixpoint(program, item, ctx, hooks)
             continue
         info = get(item.name)
         t0 = time.perf_counter()
