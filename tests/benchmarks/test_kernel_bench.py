@@ -27,7 +27,9 @@ import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
 
+import orjson
 import pytest
 
 pytestmark = pytest.mark.bench
@@ -37,20 +39,8 @@ RATE = float(os.environ.get("QMK_BENCH_KERNEL_RATE", "500"))  # offered jobs/s f
 JOBS = int(os.environ.get("QMK_BENCH_KERNEL_JOBS", "40"))  # per client
 SHOTS = 100
 
-BELL = {
-    "version": "0.2",
-    "program": {"nodes": [
-        {"id": "a", "op": "ALLOC_LQ", "vqs": ["q0", "q1"], "args": {"n": 2}},
-        {"id": "h", "op": "APPLY_H", "vqs": ["q0"]},
-        {"id": "cx", "op": "APPLY_CNOT", "vqs": ["q0", "q1"]},
-        {"id": "m0", "op": "MEASURE_Z", "vqs": ["q0"], "produces": ["r0"]},
-        {"id": "m1", "op": "MEASURE_Z", "vqs": ["q1"], "produces": ["r1"]},
-        {"id": "f", "op": "FREE_LQ", "vqs": ["q0", "q1"]},
-    ]},
-    "resources": {"vqs": ["q0", "q1"], "chs": [], "events": ["r0", "r1"]},
-    "caps": ["CAP_ALLOC", "CAP_MEASURE"],
-    "outputs": [{"type": "RESULT", "event": "r0"}, {"type": "RESULT", "event": "r1"}],
-}
+# The Bell example every command is shown with (examples/qvm/bell.qvm.json), as a JSON object.
+BELL = orjson.loads((Path(__file__).resolve().parents[2] / "examples" / "qvm" / "bell.qvm.json").read_bytes())
 
 CONFIG = """
 [kernel]

@@ -9,26 +9,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import orjson
 from qmk.runtime.kernel.client import KernelClient
 
 SECRETS = {"alice": "alice-secret-1", "bob": "bob-secret-22", "carol": "carol-secret-3"}
 
-BELL = {
-    "version": "0.2",
-    "program": {"nodes": [
-        {"id": "a", "op": "ALLOC_LQ", "vqs": ["q0", "q1"], "args": {"n": 2}},
-        {"id": "h", "op": "APPLY_H", "vqs": ["q0"]},
-        {"id": "cx", "op": "APPLY_CNOT", "vqs": ["q0", "q1"]},
-        {"id": "m0", "op": "MEASURE_Z", "vqs": ["q0"], "produces": ["r0"]},
-        {"id": "m1", "op": "MEASURE_Z", "vqs": ["q1"], "produces": ["r1"]},
-        {"id": "f", "op": "FREE_LQ", "vqs": ["q0", "q1"]},
-    ]},
-    "resources": {"vqs": ["q0", "q1"], "chs": [], "events": ["r0", "r1"]},
-    "caps": ["CAP_ALLOC", "CAP_MEASURE"],
-    "outputs": [{"type": "RESULT", "event": "r0"}, {"type": "RESULT", "event": "r1"}],
-}
+# The Bell example every command is shown with (examples/qvm/bell.qvm.json), as a JSON object.
+BELL = orjson.loads((Path(__file__).resolve().parents[2] / "examples" / "qvm" / "bell.qvm.json").read_bytes())
 
 # A job that runs for a long time: a T gate (so the state-vector engine) and a guarded correction (so it
 # runs shot by shot, checking its cancel flag every shot). Seconds per 10^5 shots on this machine.
