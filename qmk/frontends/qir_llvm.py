@@ -1,11 +1,12 @@
 """QIR from LLVM bitcode or LLVM text, read through LLVM itself (llvmlite and pyqir).
 
 Paths, chosen by measurement (docs/frontends.md has the numbers): LLVM text is parsed by llvmlite's
-``parse_assembly`` (pyqir's text reader is ~30x slower on big files) and handed to pyqir as bitcode;
-bitcode goes to pyqir's ``from_bitcode`` directly. Programs whose entry point has more than one block,
-or that call functions defined in the module, are first flattened by LLVM's optimizer
-(``adaptive.flatten``). The instructions are then walked with pyqir (``adaptive.walk``), which feeds the
-calls to the shared ``QvmBuilder``.
+``parse_assembly`` (pyqir's text reader is ~30x slower on big files), bitcode by llvmlite's
+``parse_bitcode``. An entry point of one block of constant-operand calls (base profile) is then read by the
+compiled walk of ``llvm_walk.py``. Anything else goes to pyqir as bitcode: programs whose entry point has
+more than one block, or that call functions defined in the module, are first flattened by LLVM's optimizer
+(``adaptive.flatten``), and the instructions are walked with pyqir (``adaptive.walk``). Both walks feed
+the calls to the shared ``QvmBuilder``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ..ir import Location, Program
 from .builder import QvmBuilder
 from .detect import llvm_text
 from .errors import fail
+from .operands import top_lines
 
 # Module flags of the QIR profiles (qir-facts.md section 1), read into metadata["qir"]["flags"].
 KNOWN_FLAGS = (
@@ -51,18 +53,27 @@ def read_text(data: bytes, name: str, *, entry=None, profile=None, max_qubits=10
         raise _parse_error(str(e), name) from None
     # The fast path accepts only one block of constant-operand calls and a ret, all of which the parser
     # has already type-checked; everything else is verified by LLVM before pyqir sees it.
-    prog = _fast_text(text, mod, name, entry, profile, max_qubits)
+    prog = _fast(mod, name, entry, profile, max_qubits, lambda: _text_flags(text))
     if prog is not None:
         return prog
     _verify(mod, name)
     return _from_llvmlite(mod, name, entry, profile, max_qubits)
 
 
-def _fast_text(text, lmod, name, entry, profile, max_qubits) -> Program | None:
-    """Base-profile text read straight from the text LLVM verified (ll_fast.py); None to use pyqir."""
+def _text_flags(text: str) -> dict | None:
+    """The module flags, from the metadata lines of LLVM text (None when pyqir cannot read them)."""
     import pyqir
 
-    from . import ll_fast
+    meta_lines = top_lines(text, "!")
+    try:
+        return _flags(pyqir.Module.from_ir(pyqir.Context(), meta_lines)) if meta_lines else {}
+    except (ValueError, RuntimeError):
+        return None
+
+
+def _fast(lmod, name, entry, profile, max_qubits, flags_of) -> Program | None:
+    """Base-profile QIR read by the compiled block walk (llvm_walk.py); None to use the pyqir walk."""
+    from . import llvm_walk
 
     defined = [f for f in lmod.functions if not f.is_declaration]
     ep = _choose(
@@ -78,12 +89,10 @@ def _fast_text(text, lmod, name, entry, profile, max_qubits) -> Program | None:
     amap = dict(attrs)
     b = QvmBuilder(name, profile=profile, max_qubits=max_qubits)
     b.set_required(_int_attr(amap.get("required_num_qubits")), _int_attr(amap.get("required_num_results")))
-    meta_lines = ll_fast.top_lines(text, "!")
-    try:
-        flags = _flags(pyqir.Module.from_ir(pyqir.Context(), meta_lines)) if meta_lines else {}
-    except (ValueError, RuntimeError):
+    if not llvm_walk.read(lmod, fn, b):
         return None
-    if not ll_fast.read(text, ep, b, frozenset(f.name for f in defined)):
+    flags = flags_of()
+    if flags is None:
         return None
     return b.finish({"qir": qir_metadata(ep, attrs, b, flags)})
 
@@ -93,7 +102,11 @@ def _int_attr(v: str | None) -> int | None:
 
 
 def read_bitcode(data: bytes, name: str, *, entry=None, profile=None, max_qubits=100_000) -> Program:
-    """Lower LLVM bitcode (raw or wrapped) to QVM."""
+    """Lower LLVM bitcode (raw or wrapped) to QVM.
+
+    pyqir reads it first: its LLVM refuses corrupt bitcode with a message, where llvmlite's (built with
+    assertions) can abort the process on some corruptions, so llvmlite only ever sees bitcode pyqir read."""
+    import llvmlite.binding as llvm
     import pyqir
 
     try:
@@ -102,10 +115,14 @@ def read_bitcode(data: bytes, name: str, *, entry=None, profile=None, max_qubits
         raise LlvmParseError.from_diag(
             _diag("QMK701", f"{name}: not valid LLVM bitcode: {_first(e)}")
         ) from None
+    try:
+        lmod = llvm.parse_bitcode(data)
+    except RuntimeError as e:
+        raise LlvmParseError.from_diag(_diag("QMK701", f"{name}: not valid LLVM bitcode: {_first(e)}")) from None
+    prog = _fast(lmod, name, entry, profile, max_qubits, lambda: _flags(mod))
+    if prog is not None:
+        return prog
     ep = _entry(mod, name, entry)
-    import llvmlite.binding as llvm
-
-    lmod = llvm.parse_bitcode(data)
     if _needs_flattening(mod, ep):
         # LLVM's optimizer may assume valid IR; a single block is only read, so the (costly)
         # verifier runs where it protects something.

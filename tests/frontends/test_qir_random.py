@@ -11,7 +11,7 @@ import pyqir.rt as rt
 import pytest
 
 from qmk import qvmjson
-from qmk.frontends import ll_fast, lower_bytes
+from qmk.frontends import llvm_walk, lower_bytes
 from qmk.frontends.emit_qir import to_bitcode, to_ll
 
 ONE_Q = [qis.h, qis.x, qis.y, qis.z, qis.s, qis.s_adj, qis.t, qis.t_adj, qis.reset]
@@ -55,7 +55,7 @@ def test_random_program_all_paths_agree(seed, monkeypatch):
     from_bc = lower_bytes(bc, "p.bc")
     assert qvmjson.dumps(from_ll) == qvmjson.dumps(from_bc)
     with monkeypatch.context() as mp:
-        mp.setattr(ll_fast, "read", lambda *a: False)
+        mp.setattr(llvm_walk, "read", lambda *a: False)
         assert qvmjson.dumps(lower_bytes(text.encode(), "p.ll")) == qvmjson.dumps(from_ll)
     back = lower_bytes(to_ll(from_ll).encode(), "back.ll")
     assert [(n.op, n.vqs, dict(n.args), n.produces) for n in back.nodes] == [
