@@ -195,7 +195,6 @@ def _operands(block):
 def read(lmod, fn, b: QvmBuilder) -> bool:
     """Feed the calls of ``fn``'s single block to ``b``; False (``b`` untouched) when the block is not of the
     simple form (see the module docstring)."""
-    import llvmlite.binding as llvm
     import numpy as np
 
     blocks = list(fn.blocks)

@@ -19,7 +19,7 @@ class GiveUp(Exception):
     """An operand form the fast path does not read."""
 
 
-_GLOBAL = re.compile(r'^@([\w.]+) = (?:[a-z_]+ )*(?:global|constant) \[(\d+) x i8\] c"([^"\n]*)"', re.M)
+_GLOBAL = re.compile(r'^@([\w.]+) = (?:[a-z_]+ )*(?:global|constant) \[(\d+) x i8\] c"([^"\n]*)"', re.MULTILINE)
 _PTR = r"(?:ptr|%[\w.]+\*|i8\*)"
 _ARG = re.compile(
     rf"{_PTR} (?:(null)|inttoptr \(i64 (-?\d+) to {_PTR}\)|@([\w.]+)"
@@ -41,7 +41,7 @@ def _unescape(s: str) -> bytes:
 
 def _double(s: str) -> float:
     if s.startswith("0x"):
-        return struct.unpack("<d", struct.pack("<Q", int(s[2:], 16)))[0]
+        return struct.unpack("<d", struct.pack("<Q", int(s, 16)))[0]
     return float(s)
 
 
