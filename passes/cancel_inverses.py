@@ -22,6 +22,7 @@ from qmk import ops
 from qmk.qvmjson import gc_paused
 
 from .gatefacts import GATE_OPS, add_global_phase, args_key, commute_masks, count_removed, role_masks
+from .packed import use_kernels
 from .registry import register
 
 NAME = "cancel-inverses"
@@ -74,16 +75,21 @@ def inverse_phase(p, g) -> float | None:
         return None
     else:
         perm = tuple(pv.index(q) for q in gv)
-    if not p.args and not g.args and _free_inverse().get(p.op, g.op) != g.op:
-        return None
     if p.guard != g.guard:
         return None
-    key = (p.op, args_key(p.args) if p.args else (), g.op, args_key(g.args) if g.args else (), perm)
+    return pair_phase(p.op, args_key(p.args) if p.args else (), g.op, args_key(g.args) if g.args else (), perm)
+
+
+def pair_phase(p_op: str, p_akey: tuple, g_op: str, g_akey: tuple, perm: tuple) -> float | None:
+    """``inverse_phase`` once the qubits and guards match: a function of the two kinds and ``perm``."""
+    if not p_akey and not g_akey and _free_inverse().get(p_op, g_op) != g_op:
+        return None
+    key = (p_op, p_akey, g_op, g_akey, perm)
     hit = _INV.get(key, _INV)
     if hit is _INV:
         if len(_INV) > 100_000:
             _INV.clear()
-        known = ops.spec(p.op).matrix is not None and ops.spec(g.op).matrix is not None
+        known = ops.spec(p_op).matrix is not None and ops.spec(g_op).matrix is not None
         hit = _INV[key] = _product_phase(*key) if known else None
     return hit
 
@@ -97,6 +103,10 @@ def cancel_inverses(program, ctx, *, window: int = 64):
     once per gate): ``p`` is a candidate partner when ``inverse_phase`` says ``g p`` is a phase, which
     is only asked when the cheap op-level test (``_free_inverse``) does not already rule it out.
     """
+    if use_kernels(len(program.nodes)):
+        fast = _kernel_path(program, ctx, window)
+        if fast is not None:
+            return fast
     out: list = []
     wires: dict[str, list[int]] = {}
     masks = role_masks()
@@ -200,3 +210,55 @@ def _clear_between(g, j, out, wires, window, masks) -> bool:
         else:
             return False
     return True
+
+
+def _kernel_path(program, ctx, window: int):
+    """The same sweep compiled (``kernels_local.cancel_scan``); pairs of kinds are decided by
+    ``pair_phase`` the first time the kernel meets them, so every decision is the Python rule's."""
+    import numpy as np
+
+    try:
+        from . import kernels_local as kl
+    except ImportError:  # numba is not installed
+        return None
+    from . import packed
+
+    nodes = program.nodes
+    n = len(nodes)
+    pk = kl.packed_input(nodes)
+    if pk is None:
+        return None
+    masks = packed.kind_table("role-masks", _mask_row, np.int8, 3)
+    wptr, wq = packed.wide_qubits()
+    nqb = len(packed.QUBITS)
+    head, hep, ep = np.full(nqb, -1, np.int64), np.zeros(nqb, np.int64), np.ones(1, np.int64)
+    link, alive = np.full((n, 3), -1, np.int64), np.ones(n, np.uint8)
+    phase, out = np.zeros(1), np.zeros(2, np.int64)
+    pkeys, pvals = kl.pair_table()
+    miss = np.empty(window + 1, np.int64)
+    start = 0
+    while True:
+        out[0] = 0
+        start = kl.cancel_scan(start, pk.kind, pk.gate, pk.nq, pk.q, pk.vrow, pk.guard, wptr, wq, masks,
+                               pkeys, pvals, window, head, hep, ep, link, alive, phase, out, miss)
+        if start < 0:
+            break
+        m = int(pk.nq[start])
+        for key in miss[:out[0]].tolist():
+            kp, kg, code = kl.decode_pair(key)
+            perm = tuple((code // 3 ** (m - 1 - t)) % 3 for t in range(m))
+            (pop, pakey), (gop, gakey) = packed.KINDS[kp], packed.KINDS[kg]
+            phi = pair_phase(pop, pakey, gop, gakey, perm)
+            pkeys, pvals = kl.pair_put(key, np.nan if phi is None else phi)
+    if not out[1]:
+        return program  # nothing removed: the Python path's counters would all be zero
+    keep = np.flatnonzero(alive)
+    result = list(map(nodes.__getitem__, keep.tolist()))
+    kl.count_removed(ctx, NAME, pk, packed.remember(result, keep, pk))
+    return add_global_phase(program, float(phase[0]), result)
+
+
+def _mask_row(op: str, akey: tuple) -> tuple[int, int, int]:
+    """The role masks of a gate per qubit position, padded to three positions."""
+    m = role_masks()[op]
+    return tuple(m) + (0,) * (3 - len(m))

@@ -25,14 +25,15 @@ from .clifford_t import lookup, mat_of, phase_between, word_cost
 from .gatefacts import (
     GATE_OPS,
     IdMaker,
+    _phase_cached,
     add_global_phase,
     args_key,
     count_removed,
     is_zero_angle,
     phase_gates,
-    phase_of,
     xphase_gates,
 )
+from .packed import use_kernels
 from .registry import register
 from .walk import splice
 
@@ -52,6 +53,10 @@ def fuse_1q(program, ctx, *, form: str = "u"):
     """Replace runs of one-qubit gates by the shortest equivalent (exact Clifford+T when possible)."""
     if form not in ("u", "zyz"):
         raise ValueError(f"fuse-1q: form must be u or zyz, not {form!r}")
+    if use_kernels(len(program.nodes)):
+        fast = _kernel_path(program, ctx, form)
+        if fast is not None:
+            return fast
     runs: dict[str, list[int]] = {}
     done: list[list[int]] = []
     nodes = program.nodes
@@ -90,18 +95,10 @@ def fuse_1q(program, ctx, *, form: str = "u"):
             if stays:
                 continue
         found = _best(run, nodes, form)
-        if found is None:
-            continue
-        gates, gamma = found
-        head = nodes[run[0]]
-        rest = head[4:]  # the head's other fields, shared by every new node (node_from_fields: no checks)
-        repl[run[0]] = [
-            node_from_fields((head.id if k == 0 else ids.fresh(head.id), op, head.vqs, args) + rest)
-            for k, (op, args) in enumerate(gates)
-        ]
-        drop.update(run[1:])
-        if head.guard is None:
-            phase += gamma
+        if found is not None:
+            _replace(run, found[0], nodes, ids, repl, drop)
+            if nodes[run[0]].guard is None:
+                phase += found[1]
     if not repl:
         return program
     out = splice(nodes, repl, drop)
@@ -109,15 +106,31 @@ def fuse_1q(program, ctx, *, form: str = "u"):
     return add_global_phase(program, phase, out)
 
 
+def _replace(run, gates, nodes, ids, repl, drop) -> None:
+    """Record the replacement of a run by ``gates`` (new nodes at its head, the rest dropped)."""
+    head = nodes[run[0]]
+    rest = head[4:]  # the head's other fields, shared by every new node (node_from_fields: no checks)
+    repl[run[0]] = [
+        node_from_fields((head.id if k == 0 else ids.fresh(head.id), op, head.vqs, args) + rest)
+        for k, (op, args) in enumerate(gates)
+    ]
+    drop.update(run[1:])
+
+
 def _best(run, nodes, form):
     """(gates, gamma) strictly cheaper than the run with M = e^{i gamma} word, or None."""
-    if len(run) == 1 and not is_zero_angle((phase_of(nodes[run[0]]) or (1.0,))[0]):
-        return None  # a single gate is already as short as it gets (identities are dropped)
     key = []
     for i in run:
         n = nodes[i]
         key.append((n.op, args_key(n.args) if n.args else ()))
-    return _best_cached(tuple(key), form)
+    return best_of(tuple(key), form)
+
+
+def best_of(key: tuple, form: str):
+    """``_best`` of a run given as its gates' ``(op, args key)``: a function of the kinds alone."""
+    if len(key) == 1 and not is_zero_angle((_phase_cached(key[0][0], key[0][1], "Z") or (1.0,))[0]):
+        return None  # a single gate is already as short as it gets (identities are dropped)
+    return _best_cached(key, form)
 
 
 @lru_cache(maxsize=65536)
@@ -170,3 +183,59 @@ def rotation_word(m, form):
     # U(theta, phi, lam) = e^{i(phi+lam)/2} RZ(phi) RY(theta) RZ(lam); gates in time order.
     return [("APPLY_RZ", {"theta": lam}), ("APPLY_RY", {"theta": theta}), ("APPLY_RZ", {"theta": phi})]
 
+
+def _kernel_path(program, ctx, form: str):
+    """The same runs found by ``kernels_local_runs.fuse_scan``; ``best_of`` decided once per distinct
+    sequence of kinds (it depends on nothing else), then the changed runs emitted as above, in the
+    order of ``done``, so new ids and the phase sum come out the same."""
+    import numpy as np
+
+    try:
+        from . import kernels_local as kl
+        from .kernels_local_runs import fuse_scan
+    except ImportError:  # numba is not installed
+        return None
+    from . import packed
+
+    nodes = program.nodes
+    pk = kl.packed_input(nodes)
+    if pk is None:
+        return None
+    wptr, wq = packed.wide_qubits()
+    done, start, length, runof = fuse_scan(pk.kind, pk.gate, pk.nq, pk.q, pk.vrow, pk.guard, wptr, wq,
+                                           len(packed.QUBITS))
+    members = np.flatnonzero(runof >= 0)
+    members = members[np.argsort(runof[members], kind="stable")]  # grouped by run, in node order
+    off = np.cumsum(length) - length
+    seq = pk.kind[members]
+    found: list = [None] * len(start)
+    for size in np.unique(length).tolist():
+        rs = np.flatnonzero(length == size)
+        rows = seq[off[rs][:, None] + np.arange(size)]
+        h = np.zeros(len(rs), np.uint64)
+        for t in range(size):  # a hash of each row; equal hashes are checked to be equal rows below
+            h = h * np.uint64(0x100000001B3) + rows[:, t].astype(np.uint64)
+        _, first, inv = np.unique(h, return_index=True, return_inverse=True)
+        inv = inv.reshape(-1)
+        if (rows == rows[first][inv]).all():
+            answers = [best_of(tuple(packed.KINDS[k] for k in row), form) for row in rows[first].tolist()]
+            picks = [answers[u] for u in inv.tolist()]
+        else:  # a hash collision (never seen): decide every row on its own
+            picks = [best_of(tuple(packed.KINDS[k] for k in row), form) for row in rows.tolist()]
+        for r, a in zip(rs.tolist(), picks):
+            found[r] = a
+    change = [r for r in done.tolist() if found[r] is not None]
+    if not change:
+        return program
+    ids = kl.Ids(nodes)
+    repl: dict[int, list] = {}
+    drop: set[int] = set()
+    phase = 0.0
+    for r in change:
+        run = members[off[r]:off[r] + length[r]].tolist()
+        _replace(run, found[r][0], nodes, ids, repl, drop)
+        if nodes[run[0]].guard is None:
+            phase += found[r][1]
+    out, src = kl.assemble(nodes, repl, sorted(drop))
+    kl.count_removed(ctx, NAME, pk, packed.remember(out, src, pk))
+    return add_global_phase(program, phase, out)

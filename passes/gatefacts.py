@@ -17,6 +17,7 @@ from __future__ import annotations
 import cmath
 import math
 from functools import cache, lru_cache
+from operator import itemgetter
 
 from qmk import ops
 
@@ -276,8 +277,8 @@ class IdMaker:
         self._used: set | None = None
 
     def fresh(self, base: str) -> str:
-        if self._used is None:
-            self._used = {n.id for n in self._nodes}
+        if self._used is None:  # every id made here has a "_", so only such ids can collide
+            self._used = {s for s in map(itemgetter(0), self._nodes) if "_" in s}
         i = 1
         while f"{base}_{i}" in self._used:
             i += 1

@@ -18,6 +18,7 @@ from qmk.ir import node_from_fields
 from qmk.qvmjson import gc_paused
 
 from .gatefacts import count_removed
+from .packed import use_kernels
 from .registry import register
 from .walk import splice
 
@@ -70,6 +71,10 @@ def _gate(n, op: str, vqs: tuple):
 def hadamard_reduction(program, ctx):
     """Replace H-conjugated CNOT/CZ by CZ/CNOT, removing the Hadamards."""
     nodes = program.nodes
+    if use_kernels(len(nodes)):
+        fast = _kernel_path(program, ctx)
+        if fast is not None:
+            return fast
     prev, nxt, twos = _neighbours(nodes)
     used: set[int] = set()
     repl: dict[int, object] = {}
@@ -104,4 +109,39 @@ def hadamard_reduction(program, ctx):
         return program
     out = splice(nodes, {i: [n] for i, n in repl.items()}, used)
     count_removed(ctx, NAME, nodes, out)
+    return program.with_nodes(out)
+
+
+def _kernel_path(program, ctx):
+    """The same neighbours and decisions compiled (``kernels_local_runs.hadamard_scan``); the rewritten
+    gates are built here exactly as above."""
+    import numpy as np
+
+    try:
+        from . import kernels_local as kl
+        from .kernels_local_runs import hadamard_scan
+    except ImportError:  # numba is not installed
+        return None
+    from . import packed
+
+    nodes = program.nodes
+    pk = kl.packed_input(nodes)
+    if pk is None:
+        return None
+    is_h = packed.kind_table("is-h", lambda op, a: op == _H, np.int8)
+    two = packed.kind_table("h-two", lambda op, a: 1 + _TWO.index(op) if op in _TWO else 0, np.int8)
+    wptr, wq = packed.wide_qubits()
+    action, used = hadamard_scan(pk.kind, pk.nq, pk.q, pk.vrow, pk.guard, wptr, wq, is_h, two, len(packed.QUBITS))
+    changed = np.flatnonzero(action)
+    if not len(changed):
+        return program
+    repl = {}
+    for i, a in zip(changed.tolist(), action[changed].tolist()):
+        n = nodes[i]
+        a0, a1 = n.vqs
+        op, vqs = (n.op, (a1, a0)) if a == 1 else ("APPLY_CZ", n.vqs) if a == 2 else \
+            ("APPLY_CNOT", n.vqs) if a == 3 else ("APPLY_CNOT", (a1, a0))
+        repl[i] = [_gate(n, op, vqs)]
+    out, src = kl.assemble(nodes, repl, np.flatnonzero(used))
+    kl.count_removed(ctx, NAME, pk, packed.remember(out, src, pk))
     return program.with_nodes(out)

@@ -18,6 +18,7 @@ from qmk.ir import node_from_fields
 from qmk.qvmjson import gc_paused
 
 from .gatefacts import (
+    Facts,
     IdMaker,
     add_global_phase,
     already_emitted,
@@ -27,6 +28,7 @@ from .gatefacts import (
     phase_gates,
     xphase_gates,
 )
+from .packed import use_kernels
 from .registry import register
 from .walk import splice
 
@@ -58,6 +60,10 @@ def merge_rotations(program, ctx):
     ``runs``) and becomes a ``_Run`` only when a second gate joins it, so ``runs`` stays in order of
     the runs' first gates either way.
     """
+    if use_kernels(len(program.nodes)):
+        fast = _kernel_path(program, ctx)
+        if fast is not None:
+            return fast
     out: list = []
     runs: list = []
     zrun: dict[str, object] = {}
@@ -113,10 +119,22 @@ def merge_rotations(program, ctx):
 
 
 def _emit(program, ctx, out, runs):
-    ids = IdMaker(program.nodes)
+    slots, phase = _plan(program, out, runs)
+    if not slots and len(out) == len(program.nodes) and None not in out:
+        return program
+    nodes = splice(out, slots)
+    count_removed(ctx, NAME, program.nodes, nodes)
+    return add_global_phase(program, phase, nodes)
+
+
+def _plan(program, out, runs, ids=None) -> tuple[dict[int, list], float]:
+    """The replacement nodes per run head and the global phase they add; puts back in ``out`` the
+    gates of runs that are already in their shortest form."""
+    ids = IdMaker(program.nodes) if ids is None else ids
     phase = 0.0
     slots: dict[int, list] = {}
     zero: dict[float, bool] = {}
+    realized: dict = {}  # (axis, angle) -> phase_gates or xphase_gates of it (a function of the angle)
     for run in runs:
         if type(run) is tuple:
             z = zero.get(run[1])
@@ -128,8 +146,11 @@ def _emit(program, ctx, out, runs):
         head = out[run.head]
         if run.count == 1 and not is_zero_angle(run.phi):
             continue
-        gates, gp = (phase_gates if run.axis == "Z" else xphase_gates)(run.phi)
-        if already_emitted(program.nodes, run.occ, gates):
+        found = realized.get((run.axis, run.phi))
+        if found is None:
+            found = realized[run.axis, run.phi] = (phase_gates if run.axis == "Z" else xphase_gates)(run.phi)
+        gates, gp = found
+        if len(run.occ) == len(gates) and already_emitted(program.nodes, run.occ, gates):
             for k in run.occ[1:]:
                 out[k] = program.nodes[k]
             continue
@@ -141,8 +162,82 @@ def _emit(program, ctx, out, runs):
             nid = head.id if i == 0 else ids.fresh(head.id)
             new.append(node_from_fields((nid, op, head.vqs, args) + rest))
         slots[run.head] = new
-    if not slots and len(out) == len(program.nodes) and None not in out:
+    return slots, phase
+
+
+def _kernel_path(program, ctx):
+    """The same sweep compiled (``kernels_local_runs.merge_scan``), then ``_plan`` on the runs that can change:
+    those of two or more gates and single gates equal to the identity (``_emit`` skips all others)."""
+    import numpy as np
+
+    try:
+        from . import kernels_local as kl
+        from .kernels_local_runs import merge_scan
+    except ImportError:  # numba is not installed
+        return None
+    from . import packed
+
+    nodes = program.nodes
+    pk = kl.packed_input(nodes)
+    if pk is None:
+        return None
+    axis = packed.kind_table("merge-axis", lambda op, a: _axis(Facts(op, a)), np.int8)
+    phi = packed.kind_table("merge-phi", lambda op, a: _angles(Facts(op, a))[0], np.float64)
+    gph = packed.kind_table("merge-g", lambda op, a: _angles(Facts(op, a))[1], np.float64)
+    zero = packed.kind_table("merge-zero", lambda op, a: is_zero_angle(_angles(Facts(op, a))[0]), np.bool_)
+    ends = packed.kind_table("merge-ends", _ends_row, np.int8, 3)
+    wptr, wq = packed.wide_qubits()
+    member, head, rphi, rg, count, _ = merge_scan(pk.kind, pk.gate, pk.nq, pk.q, pk.vrow, pk.guard, wptr, wq,
+                                                     axis, phi, gph, ends, len(packed.QUBITS))
+    hk = pk.kind[head]
+    live = np.flatnonzero((count >= 2) | zero[hk])
+    if not len(live):
         return program
-    nodes = splice(out, slots)
-    count_removed(ctx, NAME, program.nodes, nodes)
-    return add_global_phase(program, phase, nodes)
+    merged = np.flatnonzero(member >= 0)
+    order = merged[np.argsort(member[merged], kind="stable")]  # grouped by run, in node order
+    first = np.searchsorted(member[order], live).tolist()  # where each live run's later gates start
+    order = order.tolist()
+    runs = []
+    for r, f, h, c, p, g, a in zip(live.tolist(), first, head[live].tolist(), count[live].tolist(),
+                                   rphi[live].tolist(), rg[live].tolist(), axis[hk[live]].tolist()):
+        run = _Run(h, p, g, "Z" if a == 1 else "X")
+        run.count = c
+        run.occ = [h] + order[f:f + c - 1]
+        runs.append(run)
+    out = _Restores(nodes)
+    slots, phase = _plan(program, out, runs, kl.Ids(nodes))
+    drop = np.setdiff1d(merged, np.array(out.back, dtype=np.int64), assume_unique=True)
+    if not slots and not len(drop):
+        return program
+    result, src = kl.assemble(nodes, slots, drop)
+    kl.count_removed(ctx, NAME, pk, packed.remember(result, src, pk))
+    return add_global_phase(program, phase, result)
+
+
+class _Restores:
+    """What ``_plan`` sees as ``out`` on the kernel path: the input nodes (a merged gate is read only
+    through its run) and a record of the gates ``_plan`` puts back (runs already in shortest form)."""
+
+    def __init__(self, nodes: list) -> None:
+        self.nodes, self.back = nodes, []
+
+    def __getitem__(self, i: int):
+        return self.nodes[i]
+
+    def __setitem__(self, i: int, node) -> None:
+        self.back.append(i)
+
+
+def _axis(f) -> int:
+    return 1 if f.z is not None else 2 if f.x is not None else 0
+
+
+def _angles(f) -> tuple[float, float]:
+    return f.z or f.x or (0.0, 0.0)
+
+
+def _ends_row(op: str, akey: tuple) -> tuple[int, int, int]:
+    """``_ends`` of a gate as bits per position (1: ends a Z run, 2: ends an X run), padded to three."""
+    f = Facts(op, akey)
+    bits = [int(z) | 2 * int(x) for z, x in _ends(f.roles, len(f.roles))]
+    return tuple(bits) + (3,) * (3 - len(bits))

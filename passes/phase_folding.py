@@ -110,6 +110,9 @@ class _State:
 @register(NAME, "transform")
 def phase_folding(program, ctx):
     """Merge one-qubit phases acting on equal parities of path variables (fewer T gates)."""
+    out = run_kernel("kernels_phasefold", "phase_folding_kernel", program, ctx, NAME)
+    if out is not None:
+        return out
     nodes = program.nodes
     st = _State()
     wires = st.wires
@@ -171,6 +174,23 @@ def phase_folding(program, ctx):
         for q in vqs:
             st.fresh(q)
     return _emit(program, ctx, terms, drop, 0.0)
+
+
+def run_kernel(module: str, fn: str, program, ctx, *args):
+    """The result of a folding pass's compiled kernel path (same output as the Python path, see the kernel
+    modules), or None when the Python path runs: small programs (``packed.use_kernels``), numba not
+    installed, or input the kernel leaves to Python (a gate with the wrong qubit count, a repeated qubit)."""
+    from .packed import use_kernels
+
+    if not use_kernels(len(program.nodes)):
+        return None
+    try:
+        import importlib
+
+        mod = importlib.import_module(f"{__package__}.{module}")
+    except ImportError:
+        return None
+    return getattr(mod, fn)(program, ctx, *args)
 
 
 _OTHER, _PHASE, _DIAGONAL, _AFFINE, _GATE = "other", "phase", "diagonal", "affine", "gate"

@@ -45,6 +45,7 @@ from .gatefacts import (
     facts,
     phase_gates,
 )
+from .phase_folding import run_kernel
 from .registry import register
 
 NAME = "pauli-folding"
@@ -212,6 +213,9 @@ class _Group:
 @register(NAME, "transform")
 def pauli_folding(program, ctx):
     """Merge non-Clifford phases whose Paulis (Cliffords pushed to the end) are equal and commute past the rest."""
+    out = run_kernel("kernels_paulifold", "pauli_folding_kernel", program, ctx, NAME, LOOKBACK)
+    if out is not None:
+        return out
     nodes = program.nodes
     tab = _Tableau()
     open_: dict[tuple[int, int], _Group] = {}

@@ -44,6 +44,19 @@ PIPELINES = [
 ]
 
 
+@pytest.fixture(autouse=True, params=["python", "kernels"])
+def _both_paths(request):
+    """Every check runs on both paths of the passes that have compiled kernels (passes/packed.py): the
+    Python one, which small programs take, and the numba one, which big programs take."""
+    old = os.environ.get("QMK_OPT_KERNELS")
+    os.environ["QMK_OPT_KERNELS"] = "never" if request.param == "python" else "always"
+    yield
+    if old is None:
+        del os.environ["QMK_OPT_KERNELS"]
+    else:
+        os.environ["QMK_OPT_KERNELS"] = old
+
+
 def _verify_errors(program):
     from qmk.passes.verify import verify
 
