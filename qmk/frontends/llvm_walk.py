@@ -195,29 +195,41 @@ def _operands(block):
 def read(lmod, fn, b: QvmBuilder) -> bool:
     """Feed the calls of ``fn``'s single block to ``b``; False (``b`` untouched) when the block is not of the
     simple form (see the module docstring)."""
+    plan = scan(lmod, fn)
+    if plan is None:
+        return False
+    replay(b, *plan)
+    return True
+
+
+def scan(lmod, fn):
+    """``(calls, order)`` for ``fn``'s single block, or None when it is not of the simple form: ``calls`` are
+    the distinct calls as ``(callee or None for an llvm.* intrinsic, operand values)`` and ``order`` (an
+    int64 array) the index into ``calls`` of every call in program order. Plain data, so it can be
+    computed in another process."""
     import numpy as np
 
     blocks = list(fn.blocks)
     if len(blocks) != 1:
-        return False
+        return None
     n, starts, ops, info = _operands(blocks[0])
     # exactly one instruction is not a call: the last, a ret (whose operand, if any, is not read)
     if n == 0 or info[0] != 1 or info[2] != n - 1:
-        return False
+        return None
     if _value(lmod, int(info[1]), "instruction").opcode != "ret":
-        return False
+        return None
     n_calls = n - 1
     ops = ops[: starts[n_calls]]
     distinct, inverse = np.unique(ops, return_inverse=True)
     try:
         values = [_decode(lmod, int(p)) for p in distinct]
     except GiveUp:
-        return False
+        return None
     counts = np.diff(starts[: n_calls + 1])
     if n_calls == 0:
-        return True
+        return [], np.zeros(0, dtype=np.int64)
     if counts.min() < 1:
-        return False
+        return None
     # equal calls (same callee, same operands) get the same template id: the columns of a padded matrix of
     # distinct-operand ids are folded in one at a time, renumbering densely after each (no overflow)
     width = int(counts.max())
@@ -242,15 +254,13 @@ def read(lmod, fn, b: QvmBuilder) -> bool:
         row = [int(v) for v in row if v >= 0]
         callee = values[row[-1]]
         if not isinstance(callee, _Callee) or any(isinstance(values[v], _Callee) for v in row[:-1]):
-            return False
+            return None
         if not callee.declared:
-            return False  # a call to a function the module defines: LLVM must inline it first
+            return None  # a call to a function the module defines: LLVM must inline it first
         if callee.params != len(row) - 1:
-            return False  # varargs, or operands that are not arguments (operand bundles)
+            return None  # varargs, or operands that are not arguments (operand bundles)
         decoded.append((None if callee.name.startswith("llvm.") else callee.name, tuple(values[v] for v in row[:-1])))
-    with gc_paused():
-        _replay(b, decoded, tids.tolist())
-    return True
+    return decoded, tids
 
 
 def _value(lmod, ptr: int, kind: str):
@@ -299,12 +309,18 @@ def _named_label(lmod, name: str):
     return global_label(str(g))
 
 
-def _replay(b: QvmBuilder, decoded: list, tids: list[int]) -> None:
-    """Lower the calls in order: a call seen before whose lowering was pure is appended as its nodes.
+def replay(b: QvmBuilder, decoded: list, order) -> None:
+    """Lower the calls of a ``scan`` in order: a call seen before whose lowering was pure is appended as its
+    nodes.
 
     Replayed nodes go into the builder's list as field tuples without an id (the builder only counts
     that list while calls are lowered) and become nodes, numbered by position as the builder numbers
     them, in one pass at the end."""
+    with gc_paused():
+        _replay(b, decoded, order.tolist())
+
+
+def _replay(b: QvmBuilder, decoded: list, tids: list[int]) -> None:
     nodes = b._nodes
     extend = nodes.extend
     pure: list = [None] * len(decoded)  # None: not lowered yet; (): through the builder every time

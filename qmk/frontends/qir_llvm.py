@@ -73,6 +73,16 @@ def _text_flags(text: str) -> dict | None:
 
 def _fast(lmod, name, entry, profile, max_qubits, flags_of) -> Program | None:
     """Base-profile QIR read by the compiled block walk (llvm_walk.py); None to use the pyqir walk."""
+    plan = _plan(lmod, name, entry)
+    if plan is None:
+        return None
+    flags = flags_of()
+    return None if flags is None else _build(name, profile, max_qubits, plan, flags)
+
+
+def _plan(lmod, name, entry):
+    """``(entry, attributes, calls, order)`` when the chosen entry point is one block the walk reads
+    (``llvm_walk.scan``), else None. Raises for a module without a usable entry point."""
     from . import llvm_walk
 
     defined = [f for f in lmod.functions if not f.is_declaration]
@@ -85,16 +95,92 @@ def _fast(lmod, name, entry, profile, max_qubits, flags_of) -> Program | None:
     n_params = sum(1 for _ in fn.arguments)
     if n_params:
         raise _params_error(name, ep, n_params)
-    attrs = _attributes(lmod, ep)
+    scanned = llvm_walk.scan(lmod, fn)
+    return None if scanned is None else (ep, _attributes(lmod, ep), *scanned)
+
+
+def _build(name, profile, max_qubits, plan, flags) -> Program:
+    from . import llvm_walk
+
+    ep, attrs, calls, order = plan
     amap = dict(attrs)
     b = QvmBuilder(name, profile=profile, max_qubits=max_qubits)
     b.set_required(_int_attr(amap.get("required_num_qubits")), _int_attr(amap.get("required_num_results")))
-    if not llvm_walk.read(lmod, fn, b):
-        return None
-    flags = flags_of()
-    if flags is None:
-        return None
+    llvm_walk.replay(b, calls, order)
     return b.finish({"qir": qir_metadata(ep, attrs, b, flags)})
+
+
+def _module_flags(lmod) -> dict | None:
+    """The module flags of a parsed module whose functions are no longer needed: the defined functions are
+    made internal and dropped by LLVM's global DCE, so printing what is left (the metadata) is cheap."""
+    import llvmlite.binding as llvm
+
+    from .adaptive import _init_llvm
+
+    _init_llvm()
+    for f in lmod.functions:
+        if not f.is_declaration:
+            f.linkage = llvm.Linkage.internal
+    tm = llvm.Target.from_default_triple().create_target_machine()
+    mpm = llvm.create_new_module_pass_manager()
+    mpm.add_global_dead_code_eliminate_pass()
+    mpm.run(lmod, llvm.create_pass_builder(tm, llvm.create_pipeline_tuning_options()))
+    return _text_flags(str(lmod))
+
+
+def _bitcode_read(data: bytes, name: str, entry, profile, max_qubits) -> Program | None:
+    """Bitcode the block walk reads, with llvmlite's part done in a forked child process; None when that is
+    not possible here or the child did not succeed (corrupt bitcode, another form of program).
+
+    llvmlite's LLVM is built with assertions, and its bitcode reader aborts the process on some corrupt
+    input (pyqir's reader refuses the same bytes with a message). So llvmlite reads untrusted bitcode
+    only in a child: a child that dies means "let pyqir say what is wrong". The child sends plain data
+    back, first the plan (the distinct calls and their order), then the module flags, which it reads
+    while this process lowers the calls. Used only where fork is safe: a POSIX process with one thread."""
+    import os
+    import pickle
+    import threading
+
+    if not hasattr(os, "fork") or threading.active_count() != 1:
+        return None
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 1
+        try:
+            os.close(rfd)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 2)  # an assertion's report is not for the user
+            import llvmlite.binding as llvm
+
+            with os.fdopen(wfd, "wb") as out:
+                lmod = llvm.parse_bitcode(data)
+                plan = _plan(lmod, name, entry)
+                pickle.dump(plan, out, protocol=pickle.HIGHEST_PROTOCOL)
+                out.flush()
+                if plan is not None:
+                    pickle.dump(_module_flags(lmod), out, protocol=pickle.HIGHEST_PROTOCOL)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(wfd)
+    prog = None
+    try:
+        with os.fdopen(rfd, "rb") as inp:
+            plan = pickle.load(inp)
+            if plan is not None:
+                prog = _build(name, profile, max_qubits, plan, {})
+                flags = pickle.load(inp)
+                if flags is None:
+                    prog = None
+                elif flags:
+                    prog.metadata["qir"]["flags"] = flags  # where qir_metadata puts them: last
+    except (EOFError, pickle.UnpicklingError):
+        prog = None  # the child died before it finished: corrupt input, reported by the pyqir path
+    finally:
+        _, status = os.waitpid(pid, 0)
+    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+        return None
+    return prog
 
 
 def _int_attr(v: str | None) -> int | None:
@@ -104,11 +190,16 @@ def _int_attr(v: str | None) -> int | None:
 def read_bitcode(data: bytes, name: str, *, entry=None, profile=None, max_qubits=100_000) -> Program:
     """Lower LLVM bitcode (raw or wrapped) to QVM.
 
-    pyqir reads it first: its LLVM refuses corrupt bitcode with a message, where llvmlite's (built with
-    assertions) can abort the process on some corruptions, so llvmlite only ever sees bitcode pyqir read."""
+    Base-profile bitcode is read by the block walk in a forked child (``_bitcode_read``). Otherwise pyqir
+    reads it first: its LLVM refuses corrupt bitcode with a message, where llvmlite's (built with
+    assertions) can abort the process on some corruptions, so in this process llvmlite only ever sees
+    bitcode pyqir has read."""
     import llvmlite.binding as llvm
     import pyqir
 
+    prog = _bitcode_read(data, name, entry, profile, max_qubits)
+    if prog is not None:
+        return prog
     try:
         mod = pyqir.Module.from_bitcode(pyqir.Context(), data)
     except (ValueError, RuntimeError) as e:
@@ -155,7 +246,7 @@ def _attributes(lmod, fname: str) -> list[tuple[str, str]]:
     """The string attributes of a function, in LLVM's order, from llvmlite's attribute text (pyqir
     panics on enum attributes such as ``nounwind``, which optimized modules carry)."""
     blob = b" ".join(bytes(a) for a in lmod.get_function(fname).attributes).decode("utf-8", "replace")
-    unesc = lambda t: re.sub(r"\\([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1), 16)), t)  # noqa: E731
+    unesc = lambda t: re.sub(r"\\([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1), 16)), t)
     return [(unesc(k), unesc(v or "")) for k, v in _ATTR.findall(blob)]
 
 

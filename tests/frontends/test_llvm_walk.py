@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from qmk import qvmjson
-from qmk.frontends import llvm_walk, lower_bytes
+from qmk.frontends import llvm_walk, lower_bytes, qir_llvm
 from qmk.frontends.builder import QvmBuilder
 
 from . import qir_corpus as C
@@ -47,7 +47,7 @@ PROGRAMS = {
 
 def _slow(monkeypatch, data, name="t.ll", **kw):
     with monkeypatch.context() as m:
-        m.setattr(llvm_walk, "read", lambda *a: False)
+        m.setattr(llvm_walk, "scan", lambda *a: None)  # also in the forked child that reads bitcode
         return lower_bytes(data, name, **kw)
 
 
@@ -64,8 +64,8 @@ def test_fast_path_equals_pyqir_walk(monkeypatch, name, form):
     data = text.encode() if form == "ll" else _bitcode(text)
     kw = {"entry": "second"} if name == "two_entries" else {}
     used = []
-    real = llvm_walk.read
-    monkeypatch.setattr(llvm_walk, "read", lambda *a: used.append(real(*a)) or used[-1])
+    real = qir_llvm._build
+    monkeypatch.setattr(qir_llvm, "_build", lambda *a: used.append(True) or real(*a))
     fast = lower_bytes(data, f"t.{form}", **kw)
     assert used == [True], "the fast path should handle this program"
     slow = _slow(monkeypatch, data, f"t.{form}", **kw)
@@ -121,3 +121,18 @@ def test_errors_are_the_same_on_both_paths(monkeypatch):
     with pytest.raises(InputError) as slow:
         _slow(monkeypatch, text.encode())
     assert str(fast.value.diagnostics[0]) == str(slow.value.diagnostics[0])
+
+
+def test_bitcode_is_read_in_a_child_process_and_gives_the_same_qvm(monkeypatch):
+    data = _bitcode(PROGRAMS["all_gates"])
+    child = qir_llvm._bitcode_read(data, "t.bc", None, None, 100_000)
+    assert child is not None, "the forked reader should handle this program"
+    assert qvmjson.dumps(child) == qvmjson.dumps(_slow(monkeypatch, data, "t.bc"))
+
+
+def test_a_child_that_dies_on_corrupt_bitcode_leaves_the_error_to_pyqir(monkeypatch):
+    import os
+
+    # the child reads nothing it can use and dies; the parent notices and returns None
+    monkeypatch.setattr(qir_llvm, "_plan", lambda *a: os.abort())
+    assert qir_llvm._bitcode_read(_bitcode(PROGRAMS["bell"]), "t.bc", None, None, 100_000) is None
