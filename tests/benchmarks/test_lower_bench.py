@@ -2,7 +2,7 @@
 
 Run: pytest -s -m bench tests/benchmarks/test_lower_bench.py   (QMK_BENCH_GATES=N to resize, default 300000)
 Target (issue 3): lowering <= 3x the bare parse (llvmlite parse_assembly for text, pyqir from_bitcode
-for bitcode). Timings on a shared machine are noisy; each number is the best of a few repetitions.
+for bitcode). Timings on a shared machine are noisy; each number is the best of 5 repetitions.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def _cpu() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
-def best(fn, reps=3) -> tuple[float, float]:
+def best(fn, reps=5) -> tuple[float, float]:
     """Best wall time and best CPU time, children included (CPU time is less disturbed by other load)."""
     wall, cpu = [], []
     for _ in range(reps):
