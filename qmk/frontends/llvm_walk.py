@@ -11,7 +11,7 @@ grammar of ``operands.py``, and lowers each distinct call (callee and operands) 
 operands, no state) is afterwards replayed as those nodes with fresh ids; every other call (measurements,
 output recording, runtime calls) goes through the builder each time, in program order.
 
-It gives up (returns False, the builder untouched) on anything else: more than one block, an instruction
+``scan`` gives up (returns None) on anything else: more than one block, an instruction
 other than calls and the final ``ret``, an indirect call or a call to a defined function, an operand that is
 not a constant it can read. The pyqir walk then runs, so this is an optimization and never a second
 semantics; tests/frontends/test_llvm_walk.py checks that both paths give the same QVM.
@@ -190,16 +190,6 @@ def _operands(block):
         if n < n_cap and info[3] <= ops_cap:
             return n, starts[: n + 1], ops[: info[3]], info
         n_cap, ops_cap = n + 1, int(info[3]) + 1
-
-
-def read(lmod, fn, b: QvmBuilder) -> bool:
-    """Feed the calls of ``fn``'s single block to ``b``; False (``b`` untouched) when the block is not of the
-    simple form (see the module docstring)."""
-    plan = scan(lmod, fn)
-    if plan is None:
-        return False
-    replay(b, *plan)
-    return True
 
 
 def scan(lmod, fn):

@@ -8,7 +8,6 @@ import pytest
 
 from qmk import qvmjson
 from qmk.frontends import llvm_walk, lower_bytes, qir_llvm
-from qmk.frontends.builder import QvmBuilder
 
 from . import qir_corpus as C
 from .test_emit_qir import MEASURE_FORMS
@@ -74,18 +73,15 @@ def test_fast_path_equals_pyqir_walk(monkeypatch, name, form):
     assert fast.metadata == slow.metadata
 
 
-def _read(text: str) -> tuple[bool, QvmBuilder]:
+def _scan(text: str):
     import llvmlite.binding as llvm
 
     mod = llvm.parse_assembly(text)
-    b = QvmBuilder("t")
-    return llvm_walk.read(mod, mod.get_function("main"), b), b
+    return llvm_walk.scan(mod, mod.get_function("main"))
 
 
 def test_fast_path_gives_up_on_value_returning_calls():
-    ok, b = _read(MEASURE_FORMS)
-    assert ok is False
-    assert b.finish().nodes == []
+    assert _scan(MEASURE_FORMS) is None
 
 
 def test_fast_path_gives_up_on_operands_it_does_not_read():
@@ -95,13 +91,13 @@ def test_fast_path_gives_up_on_operands_it_does_not_read():
         "  call void @__quantum__rt__bool_record_output(i1 %r, ptr null)\n  ret i64 0",
         C.DECLS,
     )
-    assert _read(text)[0] is False
+    assert _scan(text) is None
 
 
 def test_fast_path_gives_up_on_operand_bundles():
     # bundle operands sit between the arguments and the callee: they must not be read as arguments
     text = C.module(f'  call void @__quantum__qis__h__body({C.q(0)}) [ "tag"(i32 7) ]\n  ret i64 0', C.DECLS)
-    assert _read(text)[0] is False
+    assert _scan(text) is None
 
 
 def test_fast_path_replays_repeated_calls_with_fresh_ids():
