@@ -85,7 +85,19 @@ class JobRunner:
 
     # ------------------------------------------------------------------ the worker body
     def run(self, job: Job) -> None:
-        """Run one job taken from the scheduler (its state is VALIDATING)."""
+        """Run one job taken from the scheduler (its state is VALIDATING).
+
+        An exception that is not the job's own outcome (a bug in the kernel, memory exhaustion in this
+        process) fails the job with the reason and leaves the worker running: otherwise the worker
+        thread would end, and the job and every job queued after it would wait for ever."""
+        try:
+            self._run(job)
+        except Exception as e:
+            log.exception("job %s of %s: internal error", job.id, job.tenant)
+            if job.state not in FINAL:
+                self._final(job, FAILED, f"internal error in the kernel: {type(e).__name__}: {e}")
+
+    def _run(self, job: Job) -> None:
         now = time.time()
         if job.cancel.is_set():
             return self._final(job, CANCELLED, "cancelled by the tenant")

@@ -71,3 +71,24 @@ def test_one_state_directory_one_kernel(tmp_path):
         Kernel(_config(), state)
     k.close()
     Kernel(_config(), state).close()
+
+
+def test_an_internal_error_fails_the_job_and_keeps_the_worker(tmp_path, monkeypatch):
+    """A bug while running a job (here: reading the stored program raises something unexpected) must
+    end that job with the reason, not the worker thread: a dead worker leaves every later job waiting."""
+    from qmk.runtime.kernel import runner as runner_mod
+    from qmk.runtime.kernel.jobs import VALIDATING
+
+    k = Kernel(_config(), str(tmp_path / "st"))
+    job = _job("x1", "alice", 1, VALIDATING)
+    k.store.write([Store.insert_stmt(job)])
+
+    def broken(_program):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(runner_mod.bridge, "load_canonical", broken)
+    k.runner.run(job)  # must not raise
+    k.store.flush()
+    row = k.store.job_status("x1", "alice")
+    assert row["state"] == "FAILED" and "internal error" in row["reason"] and "a bug" in row["reason"]
+    k.close()
