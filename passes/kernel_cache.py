@@ -42,3 +42,20 @@ def sync(namespace: dict) -> None:
         stamp.write_text(_digest())
     except OSError:
         return
+
+
+def cold() -> bool:
+    """Whether the first use of the kernels in this installation is still to come, so they will be compiled
+    (tens of seconds) rather than loaded from numba's cache: some kernel module has no compiled data or no
+    record of the current sources beside it. False where the package directory is not writable (numba then
+    keeps its cache elsewhere, and this cannot tell)."""
+    import os
+
+    cache = _HERE / "__pycache__"
+    if not os.access(cache if cache.exists() else _HERE, os.W_OK):
+        return False
+    for path in _HERE.glob("kernels_*.py"):
+        stamp = cache / f"{path.stem}.kernels-digest"
+        if not stamp.exists() or stamp.read_text() != _digest() or not any(cache.glob(f"{path.stem}.*.nbc")):
+            return True
+    return False

@@ -27,11 +27,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from operator import attrgetter
-from typing import NamedTuple
-
-import numpy as np
+from typing import TYPE_CHECKING, NamedTuple
 
 from .gatefacts import GATE_OPS, args_key
+
+if TYPE_CHECKING:
+    import numpy as np
 
 KINDS: list[tuple[str, tuple]] = []  # kind id -> (op, args key); the key is () for non-gates
 _KIND_ID: dict = {}  # op (argument-free or non-gate) or (op, args key) -> kind id
@@ -110,6 +111,8 @@ def _vrow(vqs: tuple) -> int:
 
 def wide_qubits() -> tuple[np.ndarray, np.ndarray]:
     """``(wptr, wq)``: the full qubit list of qubit-tuple row ``r`` is ``wq[wptr[r]:wptr[r + 1]]``."""
+    import numpy as np
+
     lens = np.fromiter((len(v) for v in _VFULL), dtype=np.int64, count=len(_VFULL))
     wptr = np.zeros(len(_VFULL) + 1, dtype=np.int64)
     np.cumsum(lens, out=wptr[1:])
@@ -118,6 +121,8 @@ def wide_qubits() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _pack(nodes: list) -> Packed:
+    import numpy as np
+
     n = len(nodes)
     ops_ = list(map(attrgetter("op"), nodes))
     args_ = list(map(attrgetter("args"), nodes))
@@ -163,6 +168,8 @@ def _remember(nodes: list, p: Packed) -> None:
 def remember(out: list, src, packed: Packed) -> Packed:
     """Record the arrays of ``out``, a pass's output: ``src[k]`` is the index in the input (whose arrays
     are ``packed``) that ``out[k]`` is an unchanged copy of, or -1 for a node the pass made."""
+    import numpy as np
+
     src = np.asarray(src, dtype=np.int64)
     new = np.flatnonzero(src < 0)
     take = np.where(src < 0, 0, src)
@@ -178,6 +185,8 @@ def remember(out: list, src, packed: Packed) -> Packed:
 def kind_table(name: str, fn: Callable, dtype, width: int = 1, default=0) -> np.ndarray:
     """A table of facts per kind: ``table[k]`` is ``fn(op, args_key)`` for kind ``k`` (``default`` for
     non-gates), computed once per kind and extended when new kinds appear. ``width`` > 1 gives rows."""
+    import numpy as np
+
     t = _TABLES.get(name)
     done = 0 if t is None else len(t)
     if t is not None and done == len(KINDS):
@@ -193,7 +202,7 @@ def kind_table(name: str, fn: Callable, dtype, width: int = 1, default=0) -> np.
     return new
 
 
-_TABLES: dict[str, np.ndarray] = {}
+_TABLES: dict = {}  # name -> numpy array over kinds
 
 
 KERNEL_MIN_NODES = 20_000  # below this the Python passes are faster than packing plus kernel dispatch

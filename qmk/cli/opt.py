@@ -71,6 +71,8 @@ def cli(input, output, passes, opt_level, disable_verify, verify_each, print_aft
     data = common.read_input(input, max_input_bytes)
     common.refuse_non_qvm(data, name, "qmk-opt")
     program = loads(data, name)
+    if not quiet:
+        _note_first_compile(len(program.nodes))
     if not disable_verify:
         _verify(program, "input", diagnostics_format, quiet)
     result, ctx, hooks = _run(program, items, verify_each, print_after_all, set(print_after), diagnostics_format)
@@ -82,6 +84,16 @@ def cli(input, output, passes, opt_level, disable_verify, verify_each, print_aft
         _print_times(hooks.times)
     common.write_output(_serialize(result, emit), output)
     return common.EXIT_OK
+
+
+def _note_first_compile(n_nodes: int) -> None:
+    """Say so when this run will compile the optimizer's kernels (once per installation), so a long first
+    run is not mistaken for a hang."""
+    from ..passes import kernel_cache
+    from ..passes.packed import use_kernels
+
+    if use_kernels(n_nodes) and kernel_cache.cold():
+        common.info("qmk-opt: compiling the optimizer's kernels for this installation (once; about 30 s)")
 
 
 def _run(program, items, verify_each, print_after_all, print_after, fmt):
