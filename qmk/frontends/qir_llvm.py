@@ -128,9 +128,13 @@ def _module_flags(lmod) -> dict | None:
     return _text_flags(str(lmod))
 
 
-def _bitcode_read(data: bytes, name: str, entry, profile, max_qubits) -> Program | None:
-    """Bitcode the block walk reads, with llvmlite's part done in a forked child process; None when that is
-    not possible here or the child did not succeed (corrupt bitcode, another form of program).
+_NOT_SIMPLE = "not simple"  # _bitcode_read: the child read the bitcode, and the block walk cannot
+
+
+def _bitcode_read(data: bytes, name: str, entry, profile, max_qubits):
+    """Bitcode the block walk reads, with llvmlite's part done in a forked child process. ``_NOT_SIMPLE``
+    when the child read the module and the walk does not apply to it; None when forking is not possible
+    here or the child did not succeed (corrupt bitcode, unreadable module flags).
 
     llvmlite's LLVM is built with assertions, and its bitcode reader aborts the process on some corrupt
     input (pyqir's reader refuses the same bytes with a message). So llvmlite reads untrusted bitcode
@@ -167,7 +171,9 @@ def _bitcode_read(data: bytes, name: str, entry, profile, max_qubits) -> Program
     try:
         with os.fdopen(rfd, "rb") as inp:
             plan = pickle.load(inp)
-            if plan is not None:
+            if plan is None:
+                prog = _NOT_SIMPLE
+            else:
                 prog = _build(name, profile, max_qubits, plan, {})
                 flags = pickle.load(inp)
                 if flags is None:
@@ -198,7 +204,7 @@ def read_bitcode(data: bytes, name: str, *, entry=None, profile=None, max_qubits
     import pyqir
 
     prog = _bitcode_read(data, name, entry, profile, max_qubits)
-    if prog is not None:
+    if isinstance(prog, Program):
         return prog
     try:
         mod = pyqir.Module.from_bitcode(pyqir.Context(), data)
@@ -210,9 +216,10 @@ def read_bitcode(data: bytes, name: str, *, entry=None, profile=None, max_qubits
         lmod = llvm.parse_bitcode(data)
     except RuntimeError as e:
         raise LlvmParseError.from_diag(_diag("QMK701", f"{name}: not valid LLVM bitcode: {_first(e)}")) from None
-    prog = _fast(lmod, name, entry, profile, max_qubits, lambda: _flags(mod))
-    if prog is not None:
-        return prog
+    if prog is None:  # the child could not tell (or did not run): try the block walk here
+        prog = _fast(lmod, name, entry, profile, max_qubits, lambda: _flags(mod))
+        if prog is not None:
+            return prog
     ep = _entry(mod, name, entry)
     if _needs_flattening(mod, ep):
         # LLVM's optimizer may assume valid IR; a single block is only read, so the (costly)

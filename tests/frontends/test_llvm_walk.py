@@ -132,3 +132,13 @@ def test_a_child_that_dies_on_corrupt_bitcode_leaves_the_error_to_pyqir(monkeypa
     # the child reads nothing it can use and dies; the parent notices and returns None
     monkeypatch.setattr(qir_llvm, "_plan", lambda *a: os.abort())
     assert qir_llvm._bitcode_read(_bitcode(PROGRAMS["bell"]), "t.bc", None, None, 100_000) is None
+
+
+def test_a_program_the_walk_does_not_read_is_settled_by_the_child(monkeypatch):
+    # branches on a measurement: the child says so, and the parent does not try the walk again
+    data = _bitcode(C.if_else())
+    assert qir_llvm._bitcode_read(data, "t.bc", None, None, 100_000) == qir_llvm._NOT_SIMPLE
+    calls = []
+    monkeypatch.setattr(qir_llvm, "_fast", lambda *a: calls.append(a))
+    assert any(n.guard for n in lower_bytes(data, "t.bc").nodes)
+    assert calls == []
