@@ -227,7 +227,7 @@ def _kernel_path(program, ctx, form: str):
     change = [r for r in done.tolist() if found[r] is not None]
     if not change:
         return program
-    ids = kl.Ids(nodes)
+    ids = IdMaker(nodes)
     repl: dict[int, list] = {}
     drop: set[int] = set()
     phase = 0.0

@@ -26,7 +26,7 @@ import numpy as np
 from qmk.ir import FrozenDict, Node
 
 from . import kernel_cache
-from .gatefacts import add_global_phase, facts, phase_gates
+from .gatefacts import IdMaker, add_global_phase, facts, phase_gates
 from .packed import QUBITS, Packed, kind_id, kind_table, remember, wide_qubits
 
 _make_node = partial(tuple.__new__, Node)  # ir.node_from_fields without the Python call
@@ -153,25 +153,6 @@ def _probe_node(op: str, akey: tuple):
     return Node("k", op, tuple(f"q{j}" for j in range(n)), dict(akey))
 
 
-class _FreshIds:
-    """``gatefacts.IdMaker``: the same ids in the same order. Every id it makes has a "_", so only the
-    program's ids with a "_" can collide: only those are collected (one scan, when the first is asked)."""
-
-    def __init__(self, nodes) -> None:
-        self._nodes = nodes
-        self.used: set | None = None
-
-    def fresh(self, base: str) -> str:
-        if self.used is None:
-            self.used = {s for s in map(itemgetter(0), self._nodes) if "_" in s}
-        i = 1
-        while f"{base}_{i}" in self.used:
-            i += 1
-        nid = f"{base}_{i}"
-        self.used.add(nid)
-        return nid
-
-
 def _realisations(beta):
     """Per distinct merged angle: ``phase_gates(beta)`` as (gate lists, their global phases, their kinds).
     Grouping by the exact float changes nothing: phase_gates is a function of its argument."""
@@ -203,7 +184,7 @@ def _splice(nodes, drop, heads, real, nreal, gates):
     first = list(map(_make_node, zip(map(itemgetter(0), hn), ops_u[real, 0].tolist(), map(itemgetter(2), hn),
                                       args_u[real, 0].tolist(), *rest)))
     two = np.flatnonzero(nreal == 2)
-    ids = _FreshIds(nodes)
+    ids = IdMaker(nodes)
     second = [_make_node((ids.fresh(h.id), op, h.vqs, args) + tuple(h[4:])) for h, op, args in
               zip(map(hn.__getitem__, two.tolist()), ops_u[real[two], 1].tolist(), args_u[real[two], 1].tolist())]
     lengths = np.where(drop, 0, 1)

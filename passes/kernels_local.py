@@ -18,24 +18,13 @@ they are bit-identical. This module imports numba; the passes import it only on 
 from __future__ import annotations
 
 from itertools import chain
-from operator import itemgetter
 
 import numba
 import numpy as np
 
 from . import kernel_cache
 from .gatefacts import Facts as facts_of_kind
-from .gatefacts import IdMaker, _t_free
-
-
-class Ids(IdMaker):
-    """``gatefacts.IdMaker`` (same ids in the same order) that remembers only the used ids containing
-    ``_``: every id it hands out or asks about is ``f"{base}_{i}"``, so the answers are the same."""
-
-    def fresh(self, base: str) -> str:
-        if self._used is None:
-            self._used = {s for s in map(itemgetter(0), self._nodes) if "_" in s}  # field 0: the id
-        return super().fresh(base)
+from .gatefacts import _t_free
 
 
 def assemble(nodes: list, repl: dict[int, list], drop) -> tuple[list, np.ndarray]:

@@ -127,10 +127,10 @@ def _emit(program, ctx, out, runs):
     return add_global_phase(program, phase, nodes)
 
 
-def _plan(program, out, runs, ids=None) -> tuple[dict[int, list], float]:
+def _plan(program, out, runs) -> tuple[dict[int, list], float]:
     """The replacement nodes per run head and the global phase they add; puts back in ``out`` the
     gates of runs that are already in their shortest form."""
-    ids = IdMaker(program.nodes) if ids is None else ids
+    ids = IdMaker(program.nodes)
     phase = 0.0
     slots: dict[int, list] = {}
     zero: dict[float, bool] = {}
@@ -205,7 +205,7 @@ def _kernel_path(program, ctx):
         run.occ = [h] + order[f:f + c - 1]
         runs.append(run)
     out = _Restores(nodes)
-    slots, phase = _plan(program, out, runs, kl.Ids(nodes))
+    slots, phase = _plan(program, out, runs)
     drop = np.setdiff1d(merged, np.array(out.back, dtype=np.int64), assume_unique=True)
     if not slots and not len(drop):
         return program
